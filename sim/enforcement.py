@@ -1,0 +1,115 @@
+"""The enforcement agency: inspection teams working through a campaign.
+
+Teams are a :class:`simpy.Resource`, as the repair crew of SimPy's machine-shop
+example: the campaign process asks for a free team, picks the next site by the
+targeting policy, and hands team and site to an inspection process that
+releases the team when the inspection ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from sim.clock import Clock
+from sim.mining import Facilities
+from sim.schema import Duration, Enforcement
+
+
+def gamma_hours(d: Duration, rng: np.random.Generator) -> float:
+    """A duration in hours with mean ``mean_days`` and coefficient of variation ``cv``."""
+    mean_h = d.mean_days * 24.0
+    if d.cv == 0:
+        return mean_h
+    shape = 1.0 / d.cv**2
+    return float(rng.gamma(shape, mean_h / shape))
+
+
+class Agency:
+    """Inspects facilities during the campaign window and decides their fate."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: Enforcement,
+        clock: Clock,
+        facilities: Facilities,
+        rng: np.random.Generator,
+    ) -> None:
+        self.env = env
+        self.spec = spec
+        self.facilities = facilities
+        self.rng = rng
+        self.teams = simpy.Resource(env, capacity=spec.teams)
+        assert spec.campaign is not None
+        self.start_h = clock.hours(spec.campaign.start)
+        self.end_h = min(clock.hours(spec.campaign.end), clock.horizon_h)
+        t = facilities.table
+        statuses = spec.targeting.statuses
+        self.eligible = np.where(t.licensed, "licensed" in statuses, "grey" in statuses)
+        pol = spec.targeting
+        if pol.policy == "anomaly":
+            self.weight = t.capacity_mw**pol.size_exponent
+        elif pol.policy == "tipoffs":
+            self.weight = np.where(t.licensed, 1.0, pol.tipoff_weight)
+        else:
+            self.weight = np.ones(t.n)
+
+    def candidates(self) -> np.ndarray:
+        """Sites that may be inspected now: eligible, on the grid, not yet inspected."""
+        on = np.fromiter(
+            (s in ("operating", "reconnected") for s in self.facilities.state), bool, self.facilities.table.n
+        )
+        return np.flatnonzero(self.eligible & on & ~self.facilities.inspected)
+
+    def pick(self) -> int | None:
+        """The next site by the targeting policy, or None."""
+        cand = self.candidates()
+        if cand.size == 0:
+            return None
+        if self.spec.targeting.policy == "largest_first":
+            return int(cand[np.argmax(self.facilities.table.capacity_mw[cand])])
+        w = self.weight[cand]
+        return int(cand[np.searchsorted(np.cumsum(w), self.rng.random() * w.sum(), side="right")])
+
+    def campaign(self):
+        """Process: keep every team busy from the campaign's start to its end."""
+        yield self.env.timeout(max(self.start_h - self.env.now, 0.0))
+        while self.env.now < self.end_h:
+            req = self.teams.request()
+            yield req
+            if self.env.now >= self.end_h:
+                self.teams.release(req)
+                break
+            site = self.pick()
+            if site is None:
+                # Nothing to inspect now: look again in a day (new sites may connect).
+                self.teams.release(req)
+                yield self.env.timeout(min(24.0, self.end_h - self.env.now))
+                continue
+            self.facilities.inspected[site] = True
+            self.env.process(self.inspect(site, req))
+
+    def inspect(self, site: int, req: simpy.resources.resource.Request):
+        """Process: one team inspects one site, then the outcome is applied."""
+        f, spec, rng = self.facilities, self.spec, self.rng
+        f.set_state(site, "inspected")
+        yield self.env.timeout(gamma_hours(spec.inspection, rng))
+        licensed = bool(f.table.licensed[site])
+        out = spec.outcomes_licensed if licensed else spec.outcomes_grey
+        u = rng.random()
+        if f.state[site] != "inspected":  # left meanwhile (exodus)
+            self.teams.release(req)
+            return
+        if u < out.compliant:
+            f.set_state(site, "compliant")
+        elif u < out.compliant + out.closed_voluntarily:
+            f.set_state(site, "closed_voluntarily")
+        else:
+            seized = rng.random() < spec.seizure_probability
+            case = rng.random() < spec.criminal_case_probability
+            devices = int(f.table.devices[site]) if seized else 0
+            f.set_state(site, "disconnected_by_force", count=devices, flag=int(case))
+            if not seized and rng.random() < spec.reconnection_probability:
+                self.env.process(f.reconnect(site, gamma_hours(spec.reconnection_delay, rng)))
+        self.teams.release(req)

@@ -1,0 +1,443 @@
+"""Many replications: seeds, executors, aggregation as results arrive, intervals.
+
+Replications are cut into chunks of :data:`CHUNK` in replication order, whatever
+the number of workers; each chunk is reduced to per-replication summary rows
+and running moments of the time series, and chunks are merged in their order.
+So the same scenario and seed give bit-identical results serially, with any
+number of local processes, or on a Dask cluster, and memory does not grow with
+the number of replications (unless ``keep_timeseries``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.model import Static, prepare, simulate
+from sim.schema import Scenario
+
+#: Replications per task; fixed so results do not depend on the worker count.
+CHUNK = 10
+#: Replications whose events and facilities are kept in full.
+KEEP_RECORDS = 5
+
+
+class Moments:
+    """Running count, mean and sum of squared deviations (Welford, Chan merge)."""
+
+    __slots__ = ("m2", "mean", "n")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.mean: Any = 0.0
+        self.m2: Any = 0.0
+
+    def add(self, x: np.ndarray) -> None:
+        """Add one observation (an array of any shape)."""
+        self.n += 1
+        d = x - self.mean
+        self.mean = self.mean + d / self.n
+        self.m2 = self.m2 + d * (x - self.mean)
+
+    def merge(self, other: Moments) -> None:
+        """Combine with the moments of a disjoint set of observations."""
+        if other.n == 0:
+            return
+        if self.n == 0:
+            self.n, self.mean, self.m2 = other.n, other.mean, other.m2
+            return
+        n = self.n + other.n
+        d = other.mean - self.mean
+        self.mean = self.mean + d * (other.n / n)
+        self.m2 = self.m2 + other.m2 + d * d * (self.n * other.n / n)
+        self.n = n
+
+    @property
+    def std(self) -> Any:
+        """Sample standard deviation (0 for fewer than two observations)."""
+        return np.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else self.mean * 0.0
+
+
+@dataclass
+class Chunk:
+    """What one task returns."""
+
+    index: int
+    rows: list[dict[str, float]]
+    moments: dict[str, Moments]
+    events: list[pd.DataFrame]
+    facilities: list[pd.DataFrame]
+    series: list[dict[str, np.ndarray]]
+    sim_events: int
+
+
+def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bool = False) -> Chunk:
+    """Run replications ``start .. stop - 1`` and reduce them."""
+    rows, events, facilities, kept = [], [], [], []
+    moments = {name: Moments() for name in (*ZONE_SERIES, *RELIEF_SERIES)}
+    sim_events = 0
+    for rep in range(start, stop):
+        res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
+        rows.append({"replication": rep, **res.summary})
+        for name, arr in res.zone_series.items():
+            moments[name].add(arr)
+        for name, arr in res.relief_series.items():
+            moments[name].add(arr)
+        if res.events is not None:
+            events.append(res.events)
+            facilities.append(res.facilities)
+        if keep_series:
+            kept.append({**res.zone_series, **res.relief_series})
+        sim_events += res.sim_events
+    return Chunk(index, rows, moments, events, facilities, kept, sim_events)
+
+
+def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
+    """Simulate and evaluate one replication."""
+    return evaluate(static, simulate(static, replication), keep_records=keep_records)
+
+
+@dataclass
+class Estimate:
+    """Mean of a metric over replications with its 95 % confidence interval."""
+
+    mean: float
+    ci95_low: float
+    ci95_high: float
+    std: float
+    n: int
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain dict for JSON."""
+        return {
+            "mean": self.mean,
+            "ci95_low": self.ci95_low,
+            "ci95_high": self.ci95_high,
+            "std": self.std,
+            "n": self.n,
+        }
+
+
+def estimate(values: np.ndarray) -> Estimate:
+    """Mean and Student-t 95 % interval of independent replications."""
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    mean = float(v.mean()) if n else float("nan")
+    sd = float(v.std(ddof=1)) if n > 1 else 0.0
+    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
+    return Estimate(mean, mean - half, mean + half, sd, n)
+
+
+def wilson(successes: float, n: int) -> tuple[float, float]:
+    """Wilson 95 % interval of a binomial proportion."""
+    if n == 0:
+        return float("nan"), float("nan")
+    z = 1.959963984540054
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class EnsembleResult:
+    """Everything an ensemble produced, as tidy DataFrames and a summary."""
+
+    scenario: Scenario
+    static: Static
+    replications: pd.DataFrame
+    """One row per replication, one column per metric."""
+    moments: dict[str, Moments]
+    events: pd.DataFrame
+    facilities: pd.DataFrame
+    sim_events: int
+    series: list[dict[str, np.ndarray]] = field(default_factory=list)
+    """Full time series per replication, only with ``keep_timeseries``."""
+
+    @property
+    def n(self) -> int:
+        """Number of replications."""
+        return len(self.replications)
+
+    def estimate(self, metric: str) -> Estimate:
+        """Mean and interval of one metric."""
+        return estimate(self.replications[metric].to_numpy())
+
+    def summary(self) -> dict[str, Any]:
+        """Headline metrics with intervals, the target check and by-zone losses."""
+        sc = self.scenario
+        out: dict[str, Any] = {"scenario": sc.name, "seed": sc.seed, "replications": self.n}
+        cols = [c for c in self.replications.columns if c != "replication" and "." not in c]
+        for c in cols:
+            if c != "within_target":
+                out[c] = self.estimate(c).as_dict()
+        out["by_zone"] = {
+            z: {
+                m: self.estimate(f"{m}.{z}").as_dict()
+                for m in ("eue_mwh", "lole_h", "lolf", "peak_shortfall_mw")
+            }
+            for z in sc.zones
+        }
+        if sc.target is not None:
+            t = sc.target
+            hits = float(self.replications["within_target"].sum())
+            lo, hi = wilson(hits, self.n)
+            rel = self.estimate("relief_mw")
+            out["target"] = {
+                "relief_mw": t.relief_mw,
+                "tolerance_mw": t.tolerance_mw,
+                "by": t.by.isoformat(),
+                "probability_within": {"mean": hits / self.n, "ci95_low": lo, "ci95_high": hi},
+                "verdict": verdict(rel, t.relief_mw, t.tolerance_mw),
+            }
+        return out
+
+    def timeseries(self) -> pd.DataFrame:
+        """Per step and zone (``national`` for sums), the ensemble mean and bands.
+
+        Columns: ``time, zone, variable, mean, std, ci95_low, ci95_high`` where
+        the interval is that of the mean (Student t) and ``std`` the spread
+        between replications.
+        """
+        idx = self.static.clock.index
+        n = self.n
+        tq = float(stats.t.ppf(0.975, n - 1)) if n > 1 else float("nan")
+        frames = []
+        for name in ZONE_SERIES:
+            m = self.moments[name]
+            for z, zone in enumerate(self.static.zones):
+                frames.append(_series_frame(idx, zone, name, m.mean[z], m.std[z], tq, n))
+        for name in RELIEF_SERIES:
+            m = self.moments[name]
+            frames.append(_series_frame(idx, "national", name, m.mean, m.std, tq, n))
+        return pd.concat(frames, ignore_index=True)
+
+
+def _series_frame(idx: pd.DatetimeIndex, zone: str, name: str, mean, std, tq: float, n: int) -> pd.DataFrame:
+    half = tq * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+    return pd.DataFrame(
+        {
+            "time": idx,
+            "zone": zone,
+            "variable": name,
+            "mean": mean,
+            "std": std,
+            "ci95_low": mean - half,
+            "ci95_high": mean + half,
+        }
+    )
+
+
+def verdict(rel: Estimate, target: float, tol: float) -> str:
+    """Where the 95 % interval of mean relief lies against ``target +- tol``.
+
+    ``consistent``: inside the band; ``short``: below it; ``above``: above it;
+    ``inconclusive``: it straddles an edge (more replications may settle it).
+    """
+    lo, hi = target - tol, target + tol
+    if rel.ci95_low >= lo and rel.ci95_high <= hi:
+        return "consistent"
+    if rel.ci95_high < lo:
+        return "short"
+    if rel.ci95_low > hi:
+        return "above"
+    return "inconclusive"
+
+
+def chunks(start: int, stop: int) -> Iterator[tuple[int, int, int]]:
+    """``(index, first, stop)`` of the fixed-size chunks covering ``[start, stop)``."""
+    first = start - start % CHUNK
+    for a in range(first, stop, CHUNK):
+        yield a // CHUNK, max(a, start), min(a + CHUNK, stop)
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+Progress = Callable[[int], None]
+
+
+def _progress(total: int, enabled: bool | None) -> tuple[Progress, Callable[[], None]]:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return (lambda n: None), (lambda: None)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit="rep", desc="replications", leave=False)
+    return bar.update, bar.close
+
+
+def run_ensemble(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    keep_timeseries: bool = False,
+    precision_mw: float | None = None,
+    max_replications: int = 100_000,
+    static: Static | None = None,
+) -> EnsembleResult:
+    """Run the scenario's replications and aggregate them.
+
+    ``executor``: ``process`` (local processes, ``workers`` of them, default all
+    cores; 1 runs in this process) or ``dask`` (a ``dask.distributed`` cluster
+    at ``scheduler``, or a new local one). ``precision_mw``: keep adding
+    replications, a batch at a time, until the 95 % interval of mean relief is
+    at most that wide on each side.
+    """
+    updates: dict[str, Any] = {}
+    if replications is not None:
+        updates["replications"] = replications
+    if seed is not None:
+        updates["seed"] = seed
+    sc = scenario.model_copy(update=updates) if updates else scenario
+    static = prepare(sc) if static is None else static
+    if static.scenario is not sc:
+        static = Static(**{**static.__dict__, "scenario": sc})
+    workers = default_workers() if workers is None else max(1, workers)
+    runner = _Runner(static, workers, executor, scheduler, keep_timeseries)
+    try:
+        total = sc.replications
+        update, close = _progress(total, progress)
+        merged = runner.run(0, total, update)
+        if precision_mw is not None:
+            while total < max_replications:
+                rel = estimate(np.array([r["relief_mw"] for r in merged.rows]))
+                if rel.n > 1 and (rel.ci95_high - rel.mean) <= precision_mw:
+                    break
+                more = min(max(total, CHUNK), max_replications - total)
+                merged.extend(runner.run(total, total + more, update))
+                total += more
+        close()
+    finally:
+        runner.shutdown()
+    return EnsembleResult(
+        scenario=sc.model_copy(update={"replications": total}),
+        static=static,
+        replications=pd.DataFrame(merged.rows),
+        moments=merged.moments,
+        events=pd.concat(merged.events, ignore_index=True) if merged.events else pd.DataFrame(),
+        facilities=pd.concat(merged.facilities, ignore_index=True) if merged.facilities else pd.DataFrame(),
+        sim_events=merged.sim_events,
+        series=merged.series,
+    )
+
+
+@dataclass
+class _Merged:
+    rows: list[dict[str, float]] = field(default_factory=list)
+    moments: dict[str, Moments] = field(
+        default_factory=lambda: {n: Moments() for n in (*ZONE_SERIES, *RELIEF_SERIES)}
+    )
+    events: list[pd.DataFrame] = field(default_factory=list)
+    facilities: list[pd.DataFrame] = field(default_factory=list)
+    series: list[dict[str, np.ndarray]] = field(default_factory=list)
+    sim_events: int = 0
+
+    def add(self, c: Chunk) -> None:
+        self.rows += c.rows
+        for name, m in c.moments.items():
+            self.moments[name].merge(m)
+        self.events += c.events
+        self.facilities += c.facilities
+        self.series += c.series
+        self.sim_events += c.sim_events
+
+    def extend(self, other: _Merged) -> None:
+        self.rows += other.rows
+        for name, m in other.moments.items():
+            self.moments[name].merge(m)
+        self.events += other.events
+        self.facilities += other.facilities
+        self.series += other.series
+        self.sim_events += other.sim_events
+
+
+class _Runner:
+    """Runs chunks serially, in local processes or on Dask; merges them in order."""
+
+    def __init__(
+        self, static: Static, workers: int, executor: str, scheduler: str | None, keep: bool
+    ) -> None:
+        self.static, self.workers, self.keep = static, workers, keep
+        self.kind = "dask" if (executor == "dask" or scheduler) else ("serial" if workers == 1 else "process")
+        self.pool: ProcessPoolExecutor | None = None
+        self.client = None
+        self.cluster = None
+        if self.kind == "process":
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+        elif self.kind == "dask":
+            from dask.distributed import Client, LocalCluster
+
+            if scheduler:
+                self.client = Client(scheduler)
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self.client = Client(self.cluster)
+            self.remote_static = self.client.scatter(static, broadcast=True)
+
+    def run(self, start: int, stop: int, update: Progress) -> _Merged:
+        merged = _Merged()
+        pending: dict[int, Chunk] = {}
+        plan = list(chunks(start, stop))
+        want = 0
+
+        def take(chunk: Chunk) -> None:
+            nonlocal want
+            pending[chunk.index] = chunk
+            update(len(chunk.rows))
+            while want < len(plan) and plan[want][0] in pending:
+                merged.add(pending.pop(plan[want][0]))
+                want += 1
+
+        if self.kind == "serial":
+            for idx, a, b in plan:
+                take(run_chunk(self.static, idx, a, b, self.keep))
+        elif self.kind == "process":
+            from concurrent.futures import as_completed
+
+            assert self.pool is not None
+            futures: list[Future] = [
+                self.pool.submit(run_chunk, self.static, i, a, b, self.keep) for i, a, b in plan
+            ]
+            for fut in as_completed(futures):
+                take(fut.result())
+        else:
+            from dask.distributed import as_completed as dask_completed
+
+            futures = [
+                self.client.submit(run_chunk, self.remote_static, i, a, b, self.keep, pure=False)
+                for i, a, b in plan
+            ]
+            for fut in dask_completed(futures):
+                take(fut.result())
+        return merged
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

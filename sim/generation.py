@@ -1,0 +1,247 @@
+"""Generating units: two-state Markov forced outages, planned outages, derating.
+
+A unit's outages do not depend on anything else in the model, so they are drawn
+as an alternating renewal process for all units at once with numpy rather than
+by one SimPy process per unit: the same law (exponential times to failure and
+to repair, initial state drawn from the stationary distribution) at a fraction
+of the cost. ``outage_rate`` shocks multiply failure rates over windows; they
+are handled exactly by drawing times to failure in the "operating time" of the
+unit's zone, ``tau(t) = integral of the rate factor``.
+
+Planned outages and ``unit_trip`` shocks hold given units out over windows
+whatever their random state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.clock import Clock
+from sim.schema import OutageRate, Scenario, UnitTrip
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """Every generating unit, flattened from the fleets (arrays of length U)."""
+
+    fleet: np.ndarray
+    """Fleet index of each unit."""
+    zone: np.ndarray
+    """Zone index."""
+    capacity_mw: np.ndarray
+    """Capacity, MW."""
+    mttf_h: np.ndarray
+    """Mean time to failure, hours (inf: never fails)."""
+    mttr_h: np.ndarray
+    """Mean time to repair, hours."""
+    derating: np.ndarray
+    """Fraction of capacity lost in winter months."""
+    winter: np.ndarray
+    """Boolean (U, n_months=12): months in which derating applies."""
+    held_out: tuple[tuple[int, float, float], ...]
+    """(unit, start_h, end_h): planned outages and trips."""
+    warp_t: np.ndarray
+    """Breakpoints (hours) of the outage-rate factor, shared by all zones."""
+    warp_tau: np.ndarray
+    """(Z, len(warp_t)) cumulative operating time at the breakpoints."""
+
+    @property
+    def n(self) -> int:
+        """Number of units."""
+        return self.capacity_mw.size
+
+
+def unit_table(sc: Scenario, clock: Clock) -> UnitTable:
+    """Flatten the scenario's fleets into a :class:`UnitTable`."""
+    zones = list(sc.zones)
+    fleets = sc.generation.units
+    counts = np.array([f.count for f in fleets], dtype=np.int64)
+    fleet = np.repeat(np.arange(len(fleets)), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(fleets) else np.zeros(0, int)
+
+    def per_unit(values: list) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=float), counts)
+
+    winter = np.zeros((len(fleets), 12), dtype=bool)
+    for i, f in enumerate(fleets):
+        winter[i, [m - 1 for m in f.winter_months]] = True
+    held: list[tuple[int, float, float]] = []
+    end_h = clock.horizon_h
+    for i, f in enumerate(fleets):
+        for po in f.planned_outages:
+            for u in range(min(po.units, f.count)):
+                held.append((int(first[i] + u), clock.hours(po.start), clock.hours(po.end)))
+    names = [f.name for f in fleets]
+    for shock in sc.shocks:
+        if isinstance(shock, UnitTrip):
+            i = names.index(shock.fleet)
+            stop = end_h if shock.end is None else clock.hours(shock.end)
+            for u in range(shock.units):
+                held.append((int(first[i] + u), clock.hours(shock.start), stop))
+    # Outage-rate factor: piecewise constant per zone, breakpoints shared.
+    rate_shocks = [s for s in sc.shocks if isinstance(s, OutageRate)]
+    cuts = {0.0, end_h}
+    for s in rate_shocks:
+        cuts.add(min(max(clock.hours(s.start), 0.0), end_h))
+        cuts.add(end_h if s.end is None else min(max(clock.hours(s.end), 0.0), end_h))
+    bps = np.array(sorted(cuts))
+    factor = np.ones((len(zones), max(bps.size - 1, 0)))
+    mids = (bps[:-1] + bps[1:]) / 2
+    for s in rate_shocks:
+        a = clock.hours(s.start)
+        b = end_h if s.end is None else clock.hours(s.end)
+        rows = [zones.index(z) for z in s.zones] if s.zones else range(len(zones))
+        inside = (mids >= a) & (mids < b)
+        for z in rows:
+            factor[z, inside] *= s.factor
+    tau = np.concatenate([np.zeros((len(zones), 1)), np.cumsum(factor * np.diff(bps), axis=1)], axis=1)
+    return UnitTable(
+        fleet=fleet,
+        zone=np.repeat(np.array([zones.index(f.zone) for f in fleets], dtype=np.int64), counts),
+        capacity_mw=per_unit([f.capacity_mw for f in fleets]),
+        mttf_h=per_unit([f.mttf for f in fleets]),
+        mttr_h=per_unit([f.mttr_h for f in fleets]),
+        derating=per_unit([f.winter_derating for f in fleets]),
+        winter=winter[fleet] if len(fleets) else np.zeros((0, 12), dtype=bool),
+        held_out=tuple(held),
+        warp_t=bps,
+        warp_tau=tau,
+    )
+
+
+def sample_outages(
+    units: UnitTable, horizon_h: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw forced outages of every unit over ``[0, horizon_h)``.
+
+    Returns ``(time_h, unit, up)``: every change of state, sorted by time, where
+    ``up`` is True for a return to service and False for a failure. Units start
+    in their stationary state (up with probability MTTF / (MTTF + MTTR)).
+    """
+    n = units.n
+    mttf, mttr = units.mttf_h, units.mttr_h
+    p_up = np.where(np.isinf(mttf), 1.0, mttf / (mttf + mttr))
+    up = rng.random(n) < p_up
+    t = np.zeros(n)
+    times, who, state = [], [], []
+    # Zone-wise operating-time warp: tau(t) and its inverse by interpolation.
+    zt, ztau = units.warp_t, units.warp_tau
+    active = np.flatnonzero(np.isfinite(mttf))
+    # Initial state is already drawn: draw the residual time in that state.
+    while active.size:
+        e = rng.standard_exponential(active.size)
+        u_up = up[active]
+        t_now = t[active]
+        nxt = np.empty(active.size)
+        # Down -> repair after Exp(mttr) in clock time.
+        dn = ~u_up
+        nxt[dn] = t_now[dn] + e[dn] * mttr[active[dn]]
+        # Up -> failure after Exp(mttf) in operating time of the unit's zone.
+        if u_up.any():
+            idx = active[u_up]
+            z = units.zone[idx]
+            tau_now = _interp_rows(t_now[u_up], zt, ztau, z)
+            nxt[u_up] = _inverse_rows(tau_now + e[u_up] * mttf[idx], zt, ztau, z)
+        t[active] = nxt
+        up[active] = ~u_up
+        keep = nxt < horizon_h
+        times.append(nxt[keep])
+        who.append(active[keep])
+        state.append(~u_up[keep])
+        active = active[keep]
+    if times:
+        time_h, unit, is_up = np.concatenate(times), np.concatenate(who), np.concatenate(state)
+    else:
+        time_h, unit, is_up = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
+    order = np.argsort(time_h, kind="stable")
+    return time_h[order], unit[order], is_up[order]
+
+
+def initial_up(units: UnitTable, time_h: np.ndarray, unit: np.ndarray, is_up: np.ndarray) -> np.ndarray:
+    """The state of every unit at time 0, recovered from its first change."""
+    up0 = np.ones(units.n, dtype=bool)
+    first = np.full(units.n, -1)
+    # The first change of each unit reveals its initial state (opposite of it).
+    rev = np.arange(time_h.size)[::-1]
+    first[unit[rev]] = rev
+    has = first >= 0
+    up0[has] = ~is_up[first[has]]
+    return up0
+
+
+def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``tau`` at times ``x`` for zone rows, extrapolating with factor 1 after the end."""
+    if xp.size == 2 and np.allclose(fp[:, -1], xp[-1]):
+        return x.copy()
+    out = np.empty_like(x)
+    for z in np.unique(rows):
+        m = rows == z
+        out[m] = np.interp(x[m], xp, fp[z]) + np.maximum(x[m] - xp[-1], 0)
+    return out
+
+
+def _inverse_rows(y: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_interp_rows`: the time at which ``tau`` reaches ``y``."""
+    if xp.size == 2 and np.allclose(fp[:, -1], xp[-1]):
+        return y.copy()
+    out = np.empty_like(y)
+    for z in np.unique(rows):
+        m = rows == z
+        last = fp[z, -1]
+        inside = y[m] <= last
+        res = np.where(inside, np.interp(y[m], fp[z], xp), xp[-1] + (y[m] - last))
+        out[m] = res
+    return out
+
+
+def available_capacity(
+    units: UnitTable,
+    clock: Clock,
+    n_zones: int,
+    time_h: np.ndarray,
+    unit: np.ndarray,
+    is_up: np.ndarray,
+) -> np.ndarray:
+    """Available capacity per zone and step (MW) from the outage record.
+
+    Applies winter derating and holds units out during planned outages and trips.
+    Built from per-step deltas and one cumulative sum, so the cost grows with the
+    number of outages, not with units x steps.
+    """
+    T = clock.n_steps
+    up0 = initial_up(units, time_h, unit, is_up)
+    k = clock.step_of(time_h)
+    sign = np.where(is_up, 1.0, -1.0)
+    out = np.zeros((n_zones, T))
+    # Units with the same winter months share one pair of accumulators.
+    patterns, group = np.unique(units.winter, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    for g in range(len(patterns)):
+        cap = np.where(group == g, units.capacity_mw, 0.0)
+        for derated in (False, True):
+            c = cap * (1 - units.derating) if derated else cap
+            acc = np.zeros((n_zones, T + 1))
+            np.add.at(acc[:, 0], units.zone, c * up0)
+            np.add.at(acc, (units.zone[unit], k), sign * c[unit])
+            for u, a, b in units.held_out:
+                if c[u] == 0:
+                    continue
+                ka = int(clock.step_of(max(a, 0.0)))
+                kb = int(clock.step_of(min(b, clock.horizon_h)))
+                if kb <= ka:
+                    continue
+                mine = unit == u
+                st = np.zeros(T + 1)
+                st[0] = float(up0[u])
+                np.add.at(st, k[mine], sign[mine])
+                s = np.cumsum(st)[ka:kb] * c[u]  # its capacity while it would be up
+                z = units.zone[u]
+                acc[z, ka:kb] -= s
+                acc[z, ka + 1 : kb] += s[:-1]
+                acc[z, kb] += s[-1]
+            level = np.cumsum(acc, axis=1)[:, :T]
+            mask = patterns[g][clock.month - 1]
+            out += np.where(mask == derated, level, 0.0)
+    return out

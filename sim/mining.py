@@ -1,0 +1,187 @@
+"""Mining facilities: the population, their life cycle, connections and exits.
+
+Life cycle (DESIGN.md section 2)::
+
+    pending -> operating -> inspected -> compliant | closed_voluntarily | disconnected_by_force
+                         -> exited
+    disconnected_by_force -> reconnected
+
+Curtailment of licensed miners by the operator (shortage) and limits by its
+orders are computed by the vectorised balance (:mod:`sim.operator`), not as
+per-facility events: they depend on the hour's balance, not on the facility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.clock import Clock
+from sim.recorder import Recorder
+from sim.schema import Exodus, MiningWave, Population, Scenario, SizeDistribution
+
+#: States in which a facility draws its load from the grid.
+ON_GRID = frozenset({"operating", "inspected", "compliant", "reconnected"})
+#: Offset used for facilities that were connected before the scenario starts.
+ALREADY_CONNECTED = -1.0
+
+
+@dataclass(frozen=True)
+class FacilityTable:
+    """The sampled population of one replication (arrays of length F)."""
+
+    zone: np.ndarray
+    licensed: np.ndarray
+    capacity_mw: np.ndarray
+    load_mw: np.ndarray
+    devices: np.ndarray
+    connect_h: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of facilities."""
+        return self.zone.size
+
+
+def lognormal_sizes(sizes: SizeDistribution, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` facility sizes (MW): lognormal by median and 90th percentile,
+    truncated to ``[min_mw, cap_mw]`` by redrawing."""
+    mu = np.log(sizes.median_mw)
+    sigma = np.log(sizes.p90_mw / sizes.median_mw) / 1.2815515655446004
+    out = rng.lognormal(mu, sigma, n)
+    bad = (out > sizes.cap_mw) | (out < sizes.min_mw)
+    while bad.any():
+        out[bad] = rng.lognormal(mu, sigma, int(bad.sum()))
+        bad = (out > sizes.cap_mw) | (out < sizes.min_mw)
+    return out
+
+
+def _draw(
+    total_mw: float | None, count: int | None, sizes: SizeDistribution, rng: np.random.Generator
+) -> np.ndarray:
+    if count is not None:
+        return lognormal_sizes(sizes, count, rng)
+    assert total_mw is not None
+    draws = np.zeros(0)
+    batch = max(8, int(2 * total_mw / sizes.median_mw))
+    while draws.sum() < total_mw:
+        draws = np.concatenate([draws, lognormal_sizes(sizes, batch, rng)])
+    n = int(np.searchsorted(np.cumsum(draws), total_mw)) + 1
+    chosen = draws[:n]
+    # The last facility overshoots the total: scale so the population is exact.
+    return chosen * (total_mw / chosen.sum())
+
+
+def sample_population(sc: Scenario, clock: Clock, rng: np.random.Generator) -> FacilityTable:
+    """Draw every facility of the scenario: sizes, devices, connection times."""
+    zones = list(sc.zones)
+    m = sc.mining
+    pops: list[Population] = list(m.populations)
+    waves: list[tuple[Population, float, float]] = []
+    for shock in sc.shocks:
+        if isinstance(shock, MiningWave):
+            pop = Population(
+                zone=shock.zone,
+                legal_status=shock.legal_status,
+                total_mw=shock.total_mw,
+                sizes=shock.sizes,
+                utilisation=shock.utilisation,
+            )
+            end = clock.horizon_h if shock.end is None else clock.hours(shock.end)
+            waves.append((pop, clock.hours(shock.start), end))
+    kw = np.array([h.kw for h in m.hardware]) * m.overhead
+    shares = np.array([h.share for h in m.hardware])
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("zone", "lic", "cap", "util", "conn")}
+    for pop, window in [(p, None) for p in pops] + [(p, (a, b)) for p, a, b in waves]:
+        total, count = pop.total_mw, pop.count
+        if pop.legal_status == "grey":
+            total = None if total is None else total * m.grey_scale
+            count = None if count is None else max(1, round(count * m.grey_scale))
+        cap = _draw(total, count, pop.sizes, rng)
+        n = cap.size
+        if window is None and pop.connect is not None:
+            window = (clock.hours(pop.connect.start), clock.hours(pop.connect.end))
+        conn = np.full(n, ALREADY_CONNECTED) if window is None else rng.uniform(window[0], window[1], n)
+        cols["zone"].append(np.full(n, zones.index(pop.zone)))
+        cols["lic"].append(np.full(n, pop.legal_status == "licensed"))
+        cols["cap"].append(cap)
+        cols["util"].append(np.full(n, pop.utilisation))
+        cols["conn"].append(conn)
+    if not cols["cap"]:
+        empty = np.zeros(0)
+        return FacilityTable(empty.astype(int), empty.astype(bool), empty, empty, empty.astype(int), empty)
+    cap = np.concatenate(cols["cap"])
+    # Each facility runs one hardware class, drawn from the mix.
+    cls = rng.choice(kw.size, size=cap.size, p=shares) if kw.size else np.zeros(cap.size, int)
+    devices = np.rint(cap * 1000.0 / kw[cls]).astype(np.int64) if kw.size else np.zeros(cap.size, int)
+    return FacilityTable(
+        zone=np.concatenate(cols["zone"]).astype(np.int64),
+        licensed=np.concatenate(cols["lic"]),
+        capacity_mw=cap,
+        load_mw=cap * np.concatenate(cols["util"]),
+        devices=devices,
+        connect_h=np.concatenate(cols["conn"]),
+    )
+
+
+class Facilities:
+    """The state of every facility in one replication, and the changes to it.
+
+    Every change goes through :meth:`set_state`, which records it with the load
+    change it causes (MW, signed).
+    """
+
+    def __init__(self, env: simpy.Environment, table: FacilityTable, record: Recorder) -> None:
+        self.env = env
+        self.table = table
+        self.record = record
+        self.state = ["operating" if c <= 0 else "pending" for c in table.connect_h]
+        self.inspected = np.zeros(table.n, dtype=bool)
+
+    def on_grid(self, i: int) -> bool:
+        """Whether facility ``i`` draws its load now."""
+        return self.state[i] in ON_GRID
+
+    def set_state(self, i: int, new: str, count: int = 0, flag: int = 0) -> None:
+        """Move facility ``i`` to ``new`` and record the load change."""
+        before = self.on_grid(i)
+        self.state[i] = new
+        after = self.on_grid(i)
+        load = float(self.table.load_mw[i])
+        mw = (after - before) * load
+        self.record(self.env.now, new, i, int(self.table.zone[i]), mw, count, flag)
+
+    def connections(self):
+        """Process: connect the facilities that arrive during the run, in time order."""
+        t = self.table.connect_h
+        for i in np.argsort(t, kind="stable"):
+            if t[i] <= 0:
+                continue
+            yield self.env.timeout(t[i] - self.env.now)
+            self.set_state(int(i), "operating")
+
+    def exodus(self, shock: Exodus, clock: Clock, rng: np.random.Generator):
+        """Process: each operating facility of the status leaves with chance ``share``
+        at a uniform time in the shock's window."""
+        start = clock.hours(shock.start)
+        end = clock.horizon_h if shock.end is None else clock.hours(shock.end)
+        yield self.env.timeout(max(start - self.env.now, 0.0))
+        lic = shock.legal_status == "licensed"
+        who = [i for i in range(self.table.n) if self.table.licensed[i] == lic and self.on_grid(i)]
+        leave = rng.random(len(who)) < shock.share
+        times = rng.uniform(start, end, len(who))
+        plan = sorted((times[j], who[j]) for j in range(len(who)) if leave[j])
+        for t, i in plan:
+            if t >= clock.horizon_h:
+                break
+            yield self.env.timeout(t - self.env.now)
+            if self.on_grid(i):
+                self.set_state(i, "exited")
+
+    def reconnect(self, i: int, delay_h: float):
+        """Process: a site disconnected by force comes back after ``delay_h``."""
+        yield self.env.timeout(delay_h)
+        if self.state[i] == "disconnected_by_force":
+            self.set_state(i, "reconnected")

@@ -1,0 +1,133 @@
+"""One replication: a :class:`simpy.Environment` with the scenario's processes.
+
+:func:`prepare` builds what every replication shares (demand shape, units,
+link capacities, orders) once per scenario; :func:`simulate` runs one
+replication and returns its raw records; :func:`sim.metrics.evaluate` turns
+those into results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim import demand, generation, operator
+from sim.clock import Clock
+from sim.enforcement import Agency
+from sim.mining import Facilities, FacilityTable, sample_population
+from sim.recorder import Recorder
+from sim.schema import Exodus, Scenario
+
+#: Random streams of a replication, one per component (DESIGN.md section 4).
+STREAMS = ("population", "outages", "enforcement", "shocks", "weather")
+
+
+@dataclass(frozen=True)
+class Static:
+    """What every replication of a scenario shares, computed once."""
+
+    scenario: Scenario
+    clock: Clock
+    zones: tuple[str, ...]
+    base_demand: np.ndarray
+    """Ordinary demand before weather, Z x T (MW)."""
+    cold_c: np.ndarray
+    """Temperature change from cold snaps per step, C."""
+    sensitivity: np.ndarray
+    """MW per C of cold anomaly, per zone."""
+    units: generation.UnitTable
+    network: operator.Network
+    up_cap: np.ndarray
+    """Capacity of each zone's link to its parent, towards the parent (Z x T)."""
+    down_cap: np.ndarray
+    """... and from the parent (Z x T)."""
+    link_fwd: np.ndarray
+    link_back: np.ndarray
+    import_cap: np.ndarray
+    """Import capacity from outside systems into each zone (Z x T)."""
+    allowed: np.ndarray
+    """Fraction of licensed mining load allowed by orders (Z x T)."""
+    lasting: np.ndarray
+    """Same, lasting orders only (Z x T)."""
+
+
+def prepare(sc: Scenario) -> Static:
+    """Precompute the parts of the model that do not depend on randomness."""
+    clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
+    net = operator.build_network(sc)
+    fwd, back = operator.link_capacity(sc, clock)
+    Z, T = len(sc.zones), clock.n_steps
+    up = np.zeros((Z, T))
+    down = np.zeros((Z, T))
+    for z in range(Z):
+        li = net.link[z]
+        if li >= 0:
+            a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
+            up[z], down[z] = a, b
+    allowed, lasting = operator.limit_factors(sc, clock)
+    return Static(
+        scenario=sc,
+        clock=clock,
+        zones=tuple(sc.zones),
+        base_demand=demand.static_demand(sc, clock),
+        cold_c=demand.cold_offset(sc, clock),
+        sensitivity=np.array([z.temperature_sensitivity_mw_per_c for z in sc.zones.values()]),
+        units=generation.unit_table(sc, clock),
+        network=net,
+        up_cap=up,
+        down_cap=down,
+        link_fwd=fwd,
+        link_back=back,
+        import_cap=operator.import_capacity(sc, fwd, back),
+        allowed=allowed,
+        lasting=lasting,
+    )
+
+
+def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
+    """The independent generators of one replication.
+
+    Replication ``i`` uses ``SeedSequence(seed, spawn_key=(i,))`` (what
+    ``SeedSequence(seed).spawn`` gives as its ``i``-th child), so it does not
+    depend on which worker runs it or on how many replications there are.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(replication,))
+    return {name: np.random.default_rng(s) for name, s in zip(STREAMS, ss.spawn(len(STREAMS)), strict=True)}
+
+
+@dataclass
+class Raw:
+    """What one replication produced: records and the random inputs drawn."""
+
+    replication: int
+    facilities: FacilityTable
+    events: dict[str, np.ndarray]
+    outage_t: np.ndarray
+    outage_unit: np.ndarray
+    outage_up: np.ndarray
+    anomaly_c: np.ndarray
+    sim_events: int
+    """Events the SimPy environment scheduled."""
+
+
+def simulate(static: Static, replication: int) -> Raw:
+    """Run one replication of the discrete-event model."""
+    sc, clock = static.scenario, static.clock
+    rng = streams(sc.seed, replication)
+    env = simpy.Environment()
+    record = Recorder()
+    table = sample_population(sc, clock, rng["population"])
+    facilities = Facilities(env, table, record)
+    env.process(facilities.connections())
+    if sc.enforcement.enabled:
+        agency = Agency(env, sc.enforcement, clock, facilities, rng["enforcement"])
+        env.process(agency.campaign())
+    for shock in sc.shocks:
+        if isinstance(shock, Exodus):
+            env.process(facilities.exodus(shock, clock, rng["shocks"]))
+    env.run(until=clock.horizon_h)
+    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
+    return Raw(replication, table, record.arrays(), t, u, up, anomaly, next(env._eid))
