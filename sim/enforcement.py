@@ -49,28 +49,27 @@ class Agency:
         self.eligible = np.where(t.licensed, "licensed" in statuses, "grey" in statuses)
         pol = spec.targeting
         if pol.policy == "anomaly":
-            self.weight = t.capacity_mw**pol.size_exponent
+            weight = t.capacity_mw**pol.size_exponent
         elif pol.policy == "tipoffs":
-            self.weight = np.where(t.licensed, 1.0, pol.tipoff_weight)
+            weight = np.where(t.licensed, 1.0, pol.tipoff_weight)
         else:
-            self.weight = np.ones(t.n)
-
-    def candidates(self) -> np.ndarray:
-        """Sites that may be inspected now: eligible, on the grid, not yet inspected."""
-        on = np.fromiter(
-            (s in ("operating", "reconnected") for s in self.facilities.state), bool, self.facilities.table.n
-        )
-        return np.flatnonzero(self.eligible & on & ~self.facilities.inspected)
+            weight = np.ones(t.n)
+        # Exponential race: the candidate with the smallest key is picked, which
+        # draws sites with probability proportional to their weight, without
+        # replacement, with one draw per site for the whole campaign.
+        if pol.policy == "largest_first":
+            self.key = -t.capacity_mw
+        else:
+            self.key = rng.standard_exponential(t.n) / weight
+        self.key = np.where(self.eligible, self.key, np.inf)
 
     def pick(self) -> int | None:
-        """The next site by the targeting policy, or None."""
-        cand = self.candidates()
-        if cand.size == 0:
-            return None
-        if self.spec.targeting.policy == "largest_first":
-            return int(cand[np.argmax(self.facilities.table.capacity_mw[cand])])
-        w = self.weight[cand]
-        return int(cand[np.searchsorted(np.cumsum(w), self.rng.random() * w.sum(), side="right")])
+        """The next site by the targeting policy among those operating and not yet
+        inspected, or None."""
+        f = self.facilities
+        keys = np.where(f.operating & ~f.inspected, self.key, np.inf)
+        i = int(np.argmin(keys)) if keys.size else 0
+        return i if keys.size and keys[i] < np.inf else None
 
     def campaign(self):
         """Process: keep every team busy from the campaign's start to its end."""

@@ -46,6 +46,10 @@ class UnitTable:
     """Breakpoints (hours) of the outage-rate factor, shared by all zones."""
     warp_tau: np.ndarray
     """(Z, len(warp_t)) cumulative operating time at the breakpoints."""
+    patterns: np.ndarray
+    """Distinct rows of ``winter`` (G, 12)."""
+    group: np.ndarray
+    """Index in ``patterns`` of each unit's winter months."""
 
     @property
     def n(self) -> int:
@@ -97,6 +101,8 @@ def unit_table(sc: Scenario, clock: Clock) -> UnitTable:
         for z in rows:
             factor[z, inside] *= s.factor
     tau = np.concatenate([np.zeros((len(zones), 1)), np.cumsum(factor * np.diff(bps), axis=1)], axis=1)
+    unit_winter = winter[fleet] if len(fleets) else np.zeros((0, 12), dtype=bool)
+    patterns, group = np.unique(unit_winter, axis=0, return_inverse=True)
     return UnitTable(
         fleet=fleet,
         zone=np.repeat(np.array([zones.index(f.zone) for f in fleets], dtype=np.int64), counts),
@@ -104,10 +110,12 @@ def unit_table(sc: Scenario, clock: Clock) -> UnitTable:
         mttf_h=per_unit([f.mttf for f in fleets]),
         mttr_h=per_unit([f.mttr_h for f in fleets]),
         derating=per_unit([f.winter_derating for f in fleets]),
-        winter=winter[fleet] if len(fleets) else np.zeros((0, 12), dtype=bool),
+        winter=unit_winter,
         held_out=tuple(held),
         warp_t=bps,
         warp_tau=tau,
+        patterns=patterns,
+        group=group.reshape(-1),
     )
 
 
@@ -173,7 +181,7 @@ def initial_up(units: UnitTable, time_h: np.ndarray, unit: np.ndarray, is_up: np
 
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``tau`` at times ``x`` for zone rows, extrapolating with factor 1 after the end."""
-    if xp.size == 2 and np.allclose(fp[:, -1], xp[-1]):
+    if xp.size == 2 and (fp[:, -1] == xp[-1]).all():  # no outage-rate shock: tau = t
         return x.copy()
     out = np.empty_like(x)
     for z in np.unique(rows):
@@ -184,7 +192,7 @@ def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray
 
 def _inverse_rows(y: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Inverse of :func:`_interp_rows`: the time at which ``tau`` reaches ``y``."""
-    if xp.size == 2 and np.allclose(fp[:, -1], xp[-1]):
+    if xp.size == 2 and (fp[:, -1] == xp[-1]).all():
         return y.copy()
     out = np.empty_like(y)
     for z in np.unique(rows):
@@ -216,8 +224,7 @@ def available_capacity(
     sign = np.where(is_up, 1.0, -1.0)
     out = np.zeros((n_zones, T))
     # Units with the same winter months share one pair of accumulators.
-    patterns, group = np.unique(units.winter, axis=0, return_inverse=True)
-    group = group.reshape(-1)
+    patterns, group = units.patterns, units.group
     for g in range(len(patterns)):
         cap = np.where(group == g, units.capacity_mw, 0.0)
         for derated in (False, True):

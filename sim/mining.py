@@ -139,6 +139,8 @@ class Facilities:
         self.record = record
         self.state = ["operating" if c <= 0 else "pending" for c in table.connect_h]
         self.inspected = np.zeros(table.n, dtype=bool)
+        #: Whether each facility is operating (or reconnected): the sites an agency may visit.
+        self.operating = table.connect_h <= 0
 
     def on_grid(self, i: int) -> bool:
         """Whether facility ``i`` draws its load now."""
@@ -148,6 +150,7 @@ class Facilities:
         """Move facility ``i`` to ``new`` and record the load change."""
         before = self.on_grid(i)
         self.state[i] = new
+        self.operating[i] = new in ("operating", "reconnected")
         after = self.on_grid(i)
         load = float(self.table.load_mw[i])
         mw = (after - before) * load

@@ -40,6 +40,8 @@ class Network:
     """Index (in ``scenario.links``) of the link to the parent, -1 for a root."""
     up_is_forward: np.ndarray
     """Whether the flow child -> parent is the link's ``from -> to`` direction."""
+    children: tuple[tuple[int, ...], ...]
+    """Children of each zone."""
 
 
 def build_network(sc: Scenario) -> Network:
@@ -70,7 +72,8 @@ def build_network(sc: Scenario) -> Network:
                     parent[nb], via[nb] = z, li
                     fwd[nb] = zones.index(sc.links[li].from_) == nb
                     stack.append(nb)
-    return Network(parent, tuple(order), via, fwd)
+    children = tuple(tuple(c for c in order if parent[c] == z) for z in range(len(zones)))
+    return Network(parent, tuple(order), via, fwd, children)
 
 
 def link_capacity(sc: Scenario, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
@@ -128,27 +131,34 @@ def solve(
     Z, T = supply.shape
     offer = np.zeros((Z, T))  # bottom-up: >0 surplus offered up, <0 request
     for z in reversed(net.preorder):
-        children = [c for c in range(Z) if net.parent[c] == z]
-        net_z = supply[z] - load[z] + sum((offer[c] for c in children), np.zeros(T))
+        net_z = supply[z] - load[z]
+        for c in net.children[z]:
+            net_z += offer[c]
         offer[z] = np.clip(net_z, -down[z], up[z]) if net.parent[z] >= 0 else net_z
-    served = np.zeros((Z, T))
+    served = np.empty((Z, T))
     x = np.zeros((Z, T))  # actual flow to parent
-    leftover = np.zeros((Z, T))
+    leftover = np.empty((Z, T))
     for z in net.preorder:
-        children = [c for c in range(Z) if net.parent[c] == z]
-        pos = sum((np.maximum(offer[c], 0) for c in children), np.zeros(T))
-        req = sum((np.maximum(-offer[c], 0) for c in children), np.zeros(T))
         to_parent = np.maximum(x[z], 0)
         from_parent = np.maximum(-x[z], 0)
+        kids = net.children[z]
+        if not kids:
+            served[z] = np.minimum(load[z], supply[z] + from_parent)
+            leftover[z] = supply[z] + from_parent - served[z] - to_parent
+            continue
+        pos = np.zeros(T)
+        req = np.zeros(T)
+        for c in kids:
+            pos += np.maximum(offer[c], 0)
+            req += np.maximum(-offer[c], 0)
         resources = supply[z] + pos + from_parent
         served[z] = np.minimum(load[z], resources)
         granted = np.minimum(req, np.maximum(resources - served[z] - to_parent, 0))
         need = served[z] + granted + to_parent - supply[z] - from_parent
         drawn = np.clip(need, 0, pos)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g_share = np.where(req > 0, granted / req, 0.0)
-            d_share = np.where(pos > 0, drawn / pos, 0.0)
-        for c in children:
+        g_share = np.divide(granted, req, out=np.zeros(T), where=req > 0)
+        d_share = np.divide(drawn, pos, out=np.zeros(T), where=pos > 0)
+        for c in kids:
             x[c] = np.where(offer[c] > 0, offer[c] * d_share, offer[c] * g_share)
         leftover[z] = supply[z] + drawn + from_parent - served[z] - granted - to_parent
     return served, x, np.maximum(leftover, 0.0)

@@ -1,0 +1,162 @@
+"""``make bench``: speed and memory of gridshed, measured in one run.
+
+Prints a table and writes ``bench/results/results.json``. Figures are ratios
+or per-event costs measured in the same run, so they travel between machines
+better than wall times. Nothing here is asserted by the test suite.
+
+Measured:
+- replications per second (2 workers) for the example and the flagship at
+  hourly and 15-minute steps;
+- the model's cost per discrete event against SimPy's bare event loop;
+- speed-up from 1 to 2 workers;
+- peak memory (RSS) of a run of 100 and of 10,000 replications;
+- time of a 9-variant sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios/examples/two_zones.yaml"
+FLAGSHIP = ROOT / "scenarios/kazakhstan_2021_22.yaml"
+OUT = ROOT / "bench/results"
+
+
+def bare_simpy_per_event(n: int = 300_000) -> float:
+    """Seconds per event of SimPy's bare loop: one process, ``n`` timeouts."""
+
+    def proc(env: simpy.Environment):
+        for _ in range(n):
+            yield env.timeout(1.0)
+
+    best = float("inf")
+    for _ in range(3):
+        env = simpy.Environment()
+        env.process(proc(env))
+        t = time.perf_counter()
+        env.run()
+        best = min(best, time.perf_counter() - t)
+    return best / n
+
+
+def model_per_event(path: Path, reps: int = 20) -> dict[str, float]:
+    """Seconds per discrete event of the model, serially: the discrete-event part
+    (SimPy processes and unit outages) and a whole replication (with the balance
+    and metrics)."""
+    from sim.loader import load_scenario
+    from sim.metrics import evaluate
+    from sim.model import prepare, simulate
+
+    static = prepare(load_scenario(path))
+    simulate(static, 0)  # warm up
+    events = 0
+    t_sim = t_all = 0.0
+    for i in range(reps):
+        t0 = time.perf_counter()
+        raw = simulate(static, i)
+        t1 = time.perf_counter()
+        evaluate(static, raw)
+        t2 = time.perf_counter()
+        t_sim += t1 - t0
+        t_all += t2 - t0
+        events += raw.sim_events + raw.outage_t.size
+    return {
+        "events_per_replication": events / reps,
+        "des_s_per_event": t_sim / events,
+        "replication_s_per_event": t_all / events,
+        "replication_ms": 1000 * t_all / reps,
+    }
+
+
+def reps_per_second(path: Path, reps: int, workers: int, overrides: tuple[str, ...] = ()) -> float:
+    """Replications per second of a whole ensemble (pool start-up included)."""
+    from sim.ensemble import run_ensemble
+    from sim.loader import load_scenario
+
+    sc = load_scenario(path, overrides)
+    t = time.perf_counter()
+    run_ensemble(sc, replications=reps, workers=workers, progress=False)
+    return reps / (time.perf_counter() - t)
+
+
+def peak_memory_mb(path: Path, reps: int) -> float:
+    """Peak resident memory (MB) of a ``gridshed run`` of ``reps`` replications,
+    the largest of the parent and its worker processes."""
+    code = (
+        "import resource, sys\n"
+        "from sim.ensemble import run_ensemble\n"
+        "from sim.loader import load_scenario\n"
+        f"run_ensemble(load_scenario({str(path)!r}), replications={reps}, workers=2, progress=False)\n"
+        "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(max(me, kids) / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def sweep_seconds(path: Path, reps: int) -> float | None:
+    """Seconds for a 9-variant sweep through the command line (None if unavailable)."""
+    gridshed = Path(sys.executable).with_name("gridshed")
+    cmd = [
+        str(gridshed), "sweep", str(path), "--set", "enforcement.teams=2,4,8",
+        "--set", "mining.grey_scale=0.38,1,1.33", "--replications", str(reps), "--out", str(OUT / "sweep"),
+    ]  # fmt: skip
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"sweep failed: {done.stderr.strip()[:300]}", file=sys.stderr)
+        return None
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    flagship = FLAGSHIP if FLAGSHIP.exists() else EXAMPLE
+    r: dict[str, object] = {
+        "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    }
+    bare = bare_simpy_per_event()
+    r["simpy_bare_us_per_event"] = bare * 1e6
+    for name, path in (("example", EXAMPLE), ("flagship", flagship)):
+        m = model_per_event(path)
+        r[f"{name}_events_per_replication"] = m["events_per_replication"]
+        r[f"{name}_des_us_per_event"] = m["des_s_per_event"] * 1e6
+        r[f"{name}_des_cost_vs_bare_simpy"] = m["des_s_per_event"] / bare
+        r[f"{name}_replication_us_per_event"] = m["replication_s_per_event"] * 1e6
+        r[f"{name}_replication_ms"] = m["replication_ms"]
+    r["example_reps_per_s_2_workers"] = reps_per_second(EXAMPLE, 400, 2)
+    one = reps_per_second(flagship, 400, 1)
+    two = reps_per_second(flagship, 1000, 2)
+    r["flagship_reps_per_s_1_worker"] = one
+    r["flagship_reps_per_s_2_workers"] = two
+    r["speedup_1_to_2_workers"] = two / one
+    quarter = reps_per_second(flagship, 1000, 2, ("step_h=0.25",))
+    r["flagship_15min_reps_per_s_2_workers"] = quarter
+    r["cost_15min_vs_hourly"] = two / quarter
+    m100 = peak_memory_mb(flagship, 100)
+    m10k = peak_memory_mb(flagship, 10_000)
+    r["peak_memory_mb_100"] = m100
+    r["peak_memory_mb_10000"] = m10k
+    r["memory_10000_vs_100"] = m10k / m100
+    r["sweep_9_variants_s"] = sweep_seconds(flagship, 100)
+    r["sweep_replications_per_variant"] = 100
+    (OUT / "results.json").write_text(json.dumps(r, indent=2) + "\n")
+    print(f"{'measure':45} value")
+    for k, v in r.items():
+        print(f"{k:45} {v:.3g}" if isinstance(v, float) else f"{k:45} {v}")
+    print(f"\nwritten to {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    main()

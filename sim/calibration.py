@@ -1,0 +1,119 @@
+"""The calibration table: reported figures beside the model's estimates.
+
+The reported figures are targets to compare with, never inputs: nothing here
+feeds the model. ``python -m sim.calibration [SCENARIO]`` runs the scenario
+with its own seed and replications and rewrites the table in README.md between
+the markers, so the README always shows a real run; a test checks that it does.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
+README = ROOT / "README.md"
+START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A reported figure, its source key in FACTS.md and the acceptance band."""
+
+    metric: str
+    label: str
+    value: float
+    low: float
+    high: float
+    source: str
+    scale: float = 1.0
+    """Divide the model's figure by this for display (MW -> GW)."""
+    unit: str = ""
+
+
+REPORTED = (
+    Reported("closures_voluntary", "closures, voluntary, by 15 Mar 2022", 55, 45, 65, "M16"),
+    Reported("closures_forced", "closures, by force, by 15 Mar 2022", 51, 41, 61, "M16"),
+    Reported("criminal_cases", "criminal cases", 25, 15, 35, "M16"),
+    Reported("devices_seized", "devices seized", 67_000, 50_000, 85_000, "M16"),
+    Reported("relief_mw", "relief on 15 Mar 2022", 600, 500, 700, "M17", unit="MW"),
+    Reported("winter_generation_mw", "deliverable winter generation, Dec-Feb mean",
+             15.2, 14.5, 15.8, "P8, P9, 3.1", 1000, "GW"),
+    Reported("peak_demand_mw", "national peak demand incl. mining",
+             16.2, 15.8, 16.6, "P7, P8, P13 (estimate)", 1000, "GW"),
+)  # fmt: skip
+
+
+def _num(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
+def table(summary: dict[str, Any]) -> str:
+    """Markdown table: reported figure, band, model mean and 95 % interval, verdict."""
+    rows = [
+        "| figure | reported | source | band | model mean | 95 % interval | in band |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in REPORTED:
+        e = summary[r.metric]
+        m, lo, hi = (e[k] / r.scale for k in ("mean", "ci95_low", "ci95_high"))
+        unit = f" {r.unit}" if r.unit else ""
+        ok = "yes" if r.low <= m <= r.high else "**no**"
+        rows.append(
+            f"| {r.label} | {_num(r.value)}{unit} | {r.source} | {_num(r.low)} to {_num(r.high)} "
+            f"| {_num(m)} | {_num(lo)} to {_num(hi)} | {ok} |"
+        )
+    t = summary.get("target")
+    if t:
+        p = t["probability_within"]
+        rows.append("")
+        rows.append(
+            f"Replications: {summary['replications']}, seed {summary['seed']}. "
+            f"Probability that relief on {t['by'][:10]} lies within {t['relief_mw']:.0f} +- "
+            f"{t['tolerance_mw']:.0f} MW: {p['mean']:.2f} (95 % interval {p['ci95_low']:.2f} "
+            f"to {p['ci95_high']:.2f}); verdict: **{t['verdict']}**."
+        )
+    return "\n".join(rows)
+
+
+def summary_of(path: Path = FLAGSHIP, workers: int | None = None) -> dict[str, Any]:
+    """Run a scenario with its own seed and replications; its summary."""
+    from sim.ensemble import run_ensemble
+    from sim.loader import load_scenario
+
+    return run_ensemble(load_scenario(path), workers=workers, progress=False).summary()
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part between the calibration markers replaced by ``block``."""
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"README has no {START} ... {END} block")
+    return pattern.sub(lambda _: f"{START}\n{block}\n{END}", text)
+
+
+def current_block(text: str) -> str:
+    """The table now between the markers."""
+    m = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
+    return m.group(1) if m else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rewrite README.md's calibration table from a real run."""
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else FLAGSHIP
+    block = table(summary_of(path))
+    README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
