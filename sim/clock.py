@@ -75,7 +75,7 @@ class Clock:
     @cached_property
     def weekday(self) -> np.ndarray:
         """Local day of week (Monday 0) of every step."""
-        return self.index.dayofweek.to_numpy()
+        return self.index.day_of_week.to_numpy()
 
     @cached_property
     def month(self) -> np.ndarray:
