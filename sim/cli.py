@@ -127,6 +127,11 @@ def result_table(summary: dict[str, Any]) -> str:
     metavar="MW",
     help="Add replications until the 95% half-width of relief is at most MW.",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Another scenario run with the same seed: paired differences (this minus baseline).",
+)
 @click.option("--figures/--no-figures", default=True, show_default=True, help="Write PNG figures.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 def run(
@@ -140,6 +145,7 @@ def run(
     scheduler: str | None,
     keep_timeseries: bool,
     precision: float | None,
+    baseline: Path | None,
     figures: bool,
     quiet: bool,
 ) -> None:
@@ -148,6 +154,7 @@ def run(
     from sim.outputs import write_run
 
     sc = load_scenario(scenario, overrides)
+    base_sc = load_scenario(baseline, overrides) if baseline is not None else None
     t0 = time.perf_counter()
     result = run_ensemble(
         sc,
@@ -160,13 +167,68 @@ def run(
         keep_timeseries=keep_timeseries,
         precision_mw=precision,
     )
+    extra = None
+    if base_sc is not None:
+        from sim.compare import paired_differences
+
+        # Same seed and replications: pairs share population, outages and weather.
+        base = run_ensemble(
+            base_sc,
+            replications=result.n,
+            seed=result.scenario.seed,
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
+            progress=None if not quiet else False,
+        )
+        metrics = ["relief_mw", "eue_mwh", "lole_h", "lolf", "peak_shortfall_mw"]
+        metrics += [f"eue_mwh.{z}" for z in sc.zones if f"eue_mwh.{z}" in base.replications]
+        diff = paired_differences(result, base, metrics)
+        extra = {"baseline": baseline_summary(base_sc.name, diff)}
     elapsed = time.perf_counter() - t0
-    folder = write_run(result, out, figures=figures)
+    folder = write_run(result, out, figures=figures, extra=extra)
     if not quiet:
         s = result.summary()
         click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
         click.echo(result_table(s))
+        if extra:
+            click.echo("")
+            click.echo(baseline_table(extra["baseline"]))
         click.echo(f"\nwritten to {folder}")
+
+
+def baseline_summary(name: str, diff: Any) -> dict[str, Any]:
+    """Paired differences as stored in ``summary.json`` under ``baseline``."""
+    return {
+        "scenario": name,
+        "common_random_numbers": bool(diff["common_random_numbers"].all()),
+        "difference": {
+            r.metric: {
+                "mean": r.mean,
+                "ci95_low": r.ci95_low,
+                "ci95_high": r.ci95_high,
+                "this": r.mean_a,
+                "baseline": r.mean_b,
+                "direction": r.direction,
+            }
+            for r in diff.itertuples()
+        },
+    }
+
+
+def baseline_table(b: dict[str, Any]) -> str:
+    """This scenario minus the baseline, per metric, with 95 % intervals."""
+    lines = [
+        f"paired difference: this minus {b['scenario']} (common random numbers)",
+        f"{'':32} {'this':>12} {'baseline':>12} {'difference':>12} {'95% interval':>24}",
+    ]
+    for metric, d in b["difference"].items():
+        ci = f"[{_fmt(d['ci95_low'], 1)}, {_fmt(d['ci95_high'], 1)}]"
+        lines.append(
+            f"{metric:32} {_fmt(d['this'], 1):>12} {_fmt(d['baseline'], 1):>12} "
+            f"{_fmt(d['mean'], 1):>12} {ci:>24}"
+        )
+    return "\n".join(lines)
 
 
 @main.command()
