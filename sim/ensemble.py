@@ -325,7 +325,7 @@ def run_ensemble(
                 if rel.n > 1 and (rel.ci95_high - rel.mean) <= precision_mw:
                     break
                 more = min(max(total, CHUNK), max_replications - total)
-                merged.extend(runner.run(total, total + more, update))
+                merged.add(runner.run(total, total + more, update))
                 total += more
         close()
     finally:
@@ -353,7 +353,8 @@ class _Merged:
     series: list[dict[str, np.ndarray]] = field(default_factory=list)
     sim_events: int = 0
 
-    def add(self, c: Chunk) -> None:
+    def add(self, c: Chunk | _Merged) -> None:
+        """Append a chunk, or another merged run that follows this one."""
         self.rows += c.rows
         for name, m in c.moments.items():
             self.moments[name].merge(m)
@@ -361,15 +362,6 @@ class _Merged:
         self.facilities += c.facilities
         self.series += c.series
         self.sim_events += c.sim_events
-
-    def extend(self, other: _Merged) -> None:
-        self.rows += other.rows
-        for name, m in other.moments.items():
-            self.moments[name].merge(m)
-        self.events += other.events
-        self.facilities += other.facilities
-        self.series += other.series
-        self.sim_events += other.sim_events
 
 
 class _Runner:
