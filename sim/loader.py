@@ -49,7 +49,8 @@ class Source:
     """Raw data of a scenario with the origin (file, line) of every key."""
 
     data: dict[str, Any]
-    origins: dict[KeyPath, tuple[str, int]] = field(default_factory=dict)
+    origins: dict[KeyPath, tuple[str, int | None]] = field(default_factory=dict)
+    """File and line of every key; ``()`` is the top mapping (its first key)."""
     files: list[str] = field(default_factory=list)
 
     def where(self, path: KeyPath) -> tuple[str | None, int | None]:
@@ -119,7 +120,7 @@ def read_yaml(path: Path) -> Source:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(Problem("a scenario file must be a mapping of keys", file, 1))
-    origins: dict[KeyPath, tuple[str, int]] = {}
+    origins: dict[KeyPath, tuple[str, int | None]] = {(): (file, node.start_mark.line + 1 if node else 1)}
     _positions(node, file, (), origins)
     _resolve_paths(data, path.parent)
     return Source(data, origins, [file])
@@ -178,9 +179,6 @@ def load_source(path: str | Path, _chain: tuple[Path, ...] = ()) -> Source:
     """Read a scenario file and the files it ``extends:``, merged."""
     path = Path(path).resolve() if _chain else Path(path)
     real = path.resolve()
-    if real in _chain:
-        cycle = " -> ".join(str(p) for p in (*_chain, real))
-        raise ScenarioError(Problem(f"extends: cycle {cycle}", _chain[-1], key="extends"))
     src = read_yaml(path)
     parent = src.data.pop("extends", None)
     if parent is None:
@@ -190,8 +188,14 @@ def load_source(path: str | Path, _chain: tuple[Path, ...] = ()) -> Source:
     parent_path = (real.parent / parent).resolve()
     if not parent_path.exists():
         raise ScenarioError(src.problem(("extends",), f"file not found: {parent_path}"))
+    if parent_path in (*_chain, real):
+        cycle = " -> ".join(p.name for p in (*_chain, real, parent_path))
+        raise ScenarioError(
+            src.problem(("extends",), f"files extend each other in a cycle ({cycle}); remove one extends:")
+        )
     base = load_source(parent_path, (*_chain, real))
     _merge(base, src)
+    base.origins[()] = src.origins[()]
     base.files.append(src.files[-1])
     return base
 
@@ -205,7 +209,8 @@ def apply_overrides(src: Source, overrides: typing.Iterable[str]) -> None:
         try:
             value = yaml.load(raw, Loader=_YamlLoader)
         except yaml.YAMLError as exc:
-            raise ScenarioError(Problem(f"value is not YAML: {exc}", "--set", key=key)) from None
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ScenarioError(Problem(f"value is not YAML ({what}): {raw!r}", "--set", key=key)) from None
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
         node = src.data
         for i, part in enumerate(parts[:-1]):
@@ -222,7 +227,7 @@ def apply_overrides(src: Source, overrides: typing.Iterable[str]) -> None:
             node[last] = value
         else:
             raise ScenarioError(Problem("no such key to set", "--set", key=key))
-        src.origins[tuple(parts)] = ("--set", 0)
+        src.origins[tuple(parts)] = ("--set", None)
 
 
 # ------------------------------------------------------------------ schema errors
@@ -460,8 +465,24 @@ def load_scenario(
     if check_data:
         from sim.demand import check_demand_files
 
-        check_demand_files(sc, src)
+        try:
+            check_demand_files(sc, src)
+        except ScenarioError as exc:
+            raise ScenarioError([_locate_in_scenario(p, sc, src) for p in exc.problems]) from None
     return sc
+
+
+def _locate_in_scenario(problem: Problem, sc: Scenario, src: Source) -> Problem:
+    """A problem with a whole data file (no line in it) is reported at the scenario
+    line that names the file, with the file's path in the message."""
+    if problem.line is not None:
+        return problem
+    for name, zone in sc.zones.items():
+        csv = getattr(zone.demand, "csv", None)
+        if csv is not None and str(csv) == problem.file:
+            path = ("zones", name, "demand", "csv")
+            return src.problem(path, f"{problem.file}: {problem.message}")
+    return problem
 
 
 def dump_scenario(sc: Scenario) -> str:

@@ -1,0 +1,201 @@
+"""Invariants that hold in every replication of the example scenario.
+
+Each test walks all the example's replications (sim.metrics.dispatch/evaluate
+with the records kept) and names the replication that breaks the rule.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import EXAMPLE
+
+from sim.loader import load_scenario
+from sim.metrics import EPS_MW, dispatch, evaluate
+from sim.mining import ON_GRID
+from sim.model import prepare, simulate
+from sim.recorder import CLOSURES
+
+TOL = 1e-6  # MW
+
+
+@pytest.fixture(scope="module")
+def runs(example, example_static):
+    """(raw, result, balance) of every replication of the example."""
+    out = []
+    for rep in range(example.replications):
+        raw = simulate(example_static, rep)
+        res = evaluate(example_static, raw, keep_records=True)
+        out.append((raw, res, res.extra["balance"]))
+    return out
+
+
+def test_the_example_exercises_what_the_invariants_are_about(runs):
+    """Shedding, curtailment, closures and reconnections all happen somewhere."""
+    assert sum(bal.shed.sum() > 0 for _, _, bal in runs) > 0
+    assert sum(bal.curtailed.sum() > 0 for _, _, bal in runs) > 0
+    kinds = set()
+    for _, res, _ in runs:
+        kinds |= set(res.events["event"])
+    assert {"closed_voluntarily", "disconnected_by_force", "reconnected", "failed"} <= kinds
+    assert len(runs) == 50
+
+
+def test_served_plus_shed_is_the_firm_demand(runs):
+    for raw, _, bal in runs:
+        firm = bal.demand + bal.grey
+        assert np.allclose(bal.served + bal.shed, firm, atol=TOL), raw.replication
+        assert (bal.shed >= 0).all() and (bal.shed <= firm + TOL).all(), raw.replication
+        assert (bal.demand >= 0).all() and (bal.grey >= 0).all(), raw.replication
+
+
+def test_curtailment_stays_within_the_licensed_load_the_orders_allow(runs, example_static):
+    for raw, _, bal in runs:
+        assert np.allclose(bal.allowed, bal.licensed * example_static.allowed), raw.replication
+        assert (bal.curtailed >= -TOL).all(), raw.replication
+        assert (bal.curtailed <= bal.allowed + TOL).all(), raw.replication
+        assert (bal.allowed <= bal.licensed + TOL).all(), raw.replication
+
+
+def test_the_cut_off_order_allows_no_licensed_load_in_its_window(runs, example, example_static):
+    clock = example_static.clock
+    (order,) = example.operator.orders
+    window = clock.window_mask(order.start, order.end)
+    assert window.sum() == 14 * 24
+    for raw, res, bal in runs:
+        assert (bal.allowed[:, window] == 0).all(), raw.replication
+        assert np.allclose(res.zone_series["limited_mw"][:, window], bal.licensed[:, window])
+        assert np.allclose(bal.allowed[:, ~window], bal.licensed[:, ~window])
+
+
+def test_licensed_miners_are_curtailed_before_any_firm_load_is_shed(runs):
+    """In a zone that sheds firm load, no licensed load is served."""
+    for raw, _, bal in runs:
+        shedding = bal.shed > EPS_MW
+        served_licensed = bal.allowed - bal.curtailed
+        assert (served_licensed[shedding] <= TOL).all(), raw.replication
+
+
+def test_transfers_stay_within_link_limits(runs, example_static):
+    net = example_static.network
+    for raw, _, bal in runs:
+        assert (bal.flow_up <= bal.up_cap + TOL).all(), raw.replication
+        assert (bal.flow_up >= -bal.down_cap - TOL).all(), raw.replication
+        assert (bal.flow_up[net.parent < 0] == 0).all(), raw.replication
+
+
+def test_no_zone_uses_more_than_its_generation_imports_and_net_inflow(runs, example_static):
+    net = example_static.network
+    Z = len(example_static.zones)
+    for raw, _, bal in runs:
+        inflow = -bal.flow_up.copy()
+        for c in range(Z):
+            if net.parent[c] >= 0:
+                inflow[net.parent[c]] += bal.flow_up[c]
+        used = bal.served + (bal.allowed - bal.curtailed)
+        assert (used <= bal.generation + bal.import_cap + inflow + TOL).all(), raw.replication
+        assert (bal.imports >= 0).all() and (bal.imports <= bal.import_cap + TOL).all()
+
+
+def test_imports_cover_exactly_what_generation_cannot(runs, example_static):
+    """Imports = consumption plus net export beyond the zone's generation, within
+    the import capacity."""
+    net = example_static.network
+    for raw, _, bal in runs:
+        inflow = -bal.flow_up.copy()
+        for c in range(len(example_static.zones)):
+            if net.parent[c] >= 0:
+                inflow[net.parent[c]] += bal.flow_up[c]
+        used = bal.served + (bal.allowed - bal.curtailed) - inflow
+        expected = np.clip(used - bal.generation, 0.0, bal.import_cap)
+        assert np.allclose(bal.imports, expected, atol=TOL), raw.replication
+    assert any((bal.imports > 0).any() for _, _, bal in runs)
+
+
+def test_relief_equals_the_load_of_facilities_the_event_log_shows_closed_at_the_target(
+    runs, example, example_static
+):
+    t_target = example_static.clock.hours(example.target.by)
+    for raw, res, _ in runs:
+        ev = res.events
+        fac = ev[(ev["entity"] == "facility") & (ev["t_h"] <= t_target)]
+        last = fac.groupby("id", sort=False)["event"].last()
+        load = res.facilities.set_index("facility")["load_mw"]
+        s = res.summary
+        total = 0.0
+        for kind, metric in (
+            ("closed_voluntarily", "relief_voluntary_mw"),
+            ("disconnected_by_force", "relief_forced_mw"),
+            ("exited", "relief_exit_mw"),
+        ):
+            closed = last.index[last == kind]
+            expected = float(load.loc[closed].sum())
+            assert s[metric] == pytest.approx(expected, abs=TOL), (raw.replication, kind)
+            total += expected
+        assert set(last[last.isin(CLOSURES)].index) <= set(load.index)
+        assert s["relief_mw"] - s["relief_limits_mw"] == pytest.approx(total, abs=TOL)
+        assert s["relief_limits_mw"] == 0  # the example's only order is not lasting
+
+
+def test_closure_counts_match_the_event_log(runs, example, example_static):
+    t_target = example_static.clock.hours(example.target.by)
+    for raw, res, _ in runs:
+        ev = res.events[res.events["t_h"] <= t_target]
+        s = res.summary
+        forced = ev[ev["event"] == "disconnected_by_force"]
+        assert s["closures_voluntary"] == (ev["event"] == "closed_voluntarily").sum(), raw.replication
+        assert s["closures_forced"] == len(forced)
+        assert s["inspections"] == (ev["event"] == "inspected").sum()
+        assert s["criminal_cases"] == forced["criminal_case"].sum()
+        assert s["devices_seized"] == forced["devices_seized"].sum()
+
+
+def test_mining_load_follows_the_facility_states(runs, example_static):
+    """Load on the grid at the last step = facilities on the grid then."""
+    clock = example_static.clock
+    t_last = (clock.n_steps - 1) * clock.step_h
+    for raw, res, bal in runs:
+        fac = res.facilities.set_index("facility")
+        ev = res.events
+        ev = ev[(ev["entity"] == "facility") & (ev["t_h"] <= t_last)]
+        state = fac["state"].copy()
+        state[:] = np.where(fac["connect_h"] <= 0, "operating", "pending")
+        last = ev.groupby("id")["event"].last()
+        state.loc[last.index] = last
+        on = state.isin(ON_GRID)
+        for lic, series in ((True, bal.licensed), (False, bal.grey)):
+            sel = on & (fac["legal_status"] == ("licensed" if lic else "grey"))
+            expected = fac[sel].groupby("zone")["load_mw"].sum()
+            for z, zone in enumerate(example_static.zones):
+                assert series[z, -1] == pytest.approx(expected.get(zone, 0.0), abs=TOL), raw.replication
+
+
+def test_loss_metrics_are_consistent(runs, example_static):
+    step = example_static.clock.step_h
+    for _, res, bal in runs:
+        s = res.summary
+        total = bal.shed.sum(axis=0)
+        assert s["eue_mwh"] == pytest.approx(total.sum() * step)
+        assert s["lole_h"] == (total > EPS_MW).sum() * step
+        assert s["lolf"] <= s["lole_h"] / step
+        assert (s["lolf"] > 0) == (s["lole_h"] > 0)
+        assert s["peak_shortfall_mw"] == pytest.approx(total.max())
+        zones = example_static.zones
+        assert s["eue_mwh"] == pytest.approx(sum(s[f"eue_mwh.{z}"] for z in zones))
+        assert max(s[f"lole_h.{z}"] for z in zones) <= s["lole_h"] <= sum(s[f"lole_h.{z}"] for z in zones)
+
+
+def test_dispatch_is_a_pure_function_of_the_records(example_static):
+    raw = simulate(example_static, 3)
+    a, b = dispatch(example_static, raw), dispatch(example_static, raw)
+    for name in ("served", "shed", "curtailed", "flow_up", "imports"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_a_replication_raises_no_warning_from_any_module():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        static = prepare(load_scenario(EXAMPLE))
+        evaluate(static, simulate(static, 0), keep_records=True)
