@@ -48,9 +48,11 @@ def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
         i = int(bad[0])
+        cell = df[spec.column].iloc[i]
+        got = "an empty cell" if pd.isna(cell) else repr(cell.item() if hasattr(cell, "item") else cell)
         raise ScenarioError(
             Problem(
-                f"expected a number >= 0 in MW, got {df[spec.column].iloc[i]!r}",
+                f"expected a number >= 0 in MW, got {got}",
                 file,
                 i + 2,
                 spec.column,

@@ -56,20 +56,36 @@ class Agency:
             weight = np.ones(t.n)
         # Exponential race: the candidate with the smallest key is picked, which
         # draws sites with probability proportional to their weight, without
-        # replacement, with one draw per site for the whole campaign.
-        if pol.policy == "largest_first":
-            self.key = -t.capacity_mw
-        else:
-            self.key = rng.standard_exponential(t.n) / weight
-        self.key = np.where(self.eligible, self.key, np.inf)
+        # replacement. A site gets its key when it first becomes a candidate, as
+        # the last picked key plus Exp(1) / weight: by memorylessness every
+        # waiting site then has the same chance per unit of weight, whenever it
+        # connected.
+        self.weight = weight
+        self.largest_first = pol.policy == "largest_first"
+        self.key = (
+            np.where(self.eligible, -t.capacity_mw, np.inf) if self.largest_first else np.full(t.n, np.inf)
+        )
+        self.keyed = ~self.eligible
+        self.last_key = 0.0
 
     def pick(self) -> int | None:
         """The next site by the targeting policy among those operating and not yet
         inspected, or None."""
         f = self.facilities
-        keys = np.where(f.operating & ~f.inspected, self.key, np.inf)
-        i = int(np.argmin(keys)) if keys.size else 0
-        return i if keys.size and keys[i] < np.inf else None
+        waiting = f.operating & ~f.inspected
+        if not self.largest_first:
+            new = np.flatnonzero(waiting & ~self.keyed)
+            if new.size:
+                self.key[new] = self.last_key + self.rng.standard_exponential(new.size) / self.weight[new]
+                self.keyed[new] = True
+        keys = np.where(waiting, self.key, np.inf)
+        if keys.size == 0:
+            return None
+        i = int(np.argmin(keys))
+        if keys[i] == np.inf:
+            return None
+        self.last_key = max(self.last_key, float(keys[i]))
+        return i
 
     def campaign(self):
         """Process: keep every team busy from the campaign's start to its end."""

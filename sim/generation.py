@@ -130,7 +130,9 @@ def sample_outages(
     """
     n = units.n
     mttf, mttr = units.mttf_h, units.mttr_h
-    p_up = np.where(np.isinf(mttf), 1.0, mttf / (mttf + mttr))
+    finite = np.isfinite(mttf)
+    p_up = np.ones(n)
+    p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up = rng.random(n) < p_up
     t = np.zeros(n)
     times, who, state = [], [], []

@@ -213,20 +213,38 @@ def apply_overrides(src: Source, overrides: typing.Iterable[str]) -> None:
             raise ScenarioError(Problem(f"value is not YAML ({what}): {raw!r}", "--set", key=key)) from None
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
         node = src.data
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(node, dict):
-                node = node.setdefault(part, {})
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                node = node[part]
+        for i, part in enumerate(parts):
+            here = tuple(parts[:i])
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not (isinstance(part, int) and part < len(node)):
+                    raise ScenarioError(
+                        Problem(
+                            f"no item {part} to set; the list has {len(node)}",
+                            "--set",
+                            key=format_path((*here, part)),
+                        )
+                    )
+            elif isinstance(node, dict):
+                if part not in node:
+                    # A key the file leaves out may be set if the schema has it.
+                    model = _model_at(here, src.data)
+                    fields = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+                    if part not in fields:
+                        valid = fields or sorted(map(str, node))
+                        close = difflib.get_close_matches(str(part), valid, n=1)
+                        hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {valid}"
+                        raise ScenarioError(
+                            Problem(f"unknown key '{part}'{hint}", "--set", key=format_path((*here, part)))
+                        )
+                    if not last:
+                        node[part] = {}
             else:
-                raise ScenarioError(
-                    Problem("no such key to set", "--set", key=format_path(tuple(parts[: i + 1])))
-                )
-        last = parts[-1]
-        if (isinstance(node, list) and isinstance(last, int) and last < len(node)) or isinstance(node, dict):
-            node[last] = value
-        else:
-            raise ScenarioError(Problem("no such key to set", "--set", key=key))
+                raise ScenarioError(Problem("no such key to set", "--set", key=format_path((*here, part))))
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
         src.origins[tuple(parts)] = ("--set", None)
 
 

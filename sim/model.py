@@ -80,7 +80,7 @@ def prepare(sc: Scenario) -> Static:
         down_cap=down,
         link_fwd=fwd,
         link_back=back,
-        import_cap=operator.import_capacity(sc, fwd, back),
+        import_cap=operator.import_capacity(sc, fwd),
         allowed=allowed,
         lasting=lasting,
     )

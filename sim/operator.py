@@ -92,10 +92,10 @@ def link_capacity(sc: Scenario, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
     return fwd.astype(float), back.astype(float)
 
 
-def import_capacity(sc: Scenario, fwd: np.ndarray, back: np.ndarray) -> np.ndarray:
+def import_capacity(sc: Scenario, fwd: np.ndarray) -> np.ndarray:
     """What outside systems can deliver into each zone per step (Z x T, MW)."""
     zones = list(sc.zones)
-    out = np.zeros((len(zones), fwd.shape[1] if fwd.size else 0))
+    out = np.zeros((len(zones), fwd.shape[1]))
     for li, link in enumerate(sc.links):
         if link.from_ not in sc.zones:
             out[zones.index(link.to)] += fwd[li]

@@ -185,8 +185,6 @@ def test_one_unit_against_a_constant_load_gives_the_closed_form_lole_and_lolf(wr
               hourly: {[1.0] * 24}
               monthly: {[1.0] * 12}
               weekend_factor: 1.0
-        outside: [Nowhere]  # see copt_single_zone.yaml
-        links: [{{name: none, from: Nowhere, to: A, capacity_mw: 0}}]
         generation:
           units:
             - {{name: u, zone: A, capacity_mw: 150, mttf_h: {mttf}, mttr_h: {mttr}}}

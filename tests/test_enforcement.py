@@ -34,8 +34,6 @@ def scenario(populations, enforcement, end="2022-02-01", **extra):
             "start": "2022-01-01",
             "end": end,
             "zones": {"A": {"demand": {"peak_mw": 100}}},
-            "outside": ["X"],  # a zero import link: see test_operator.py::test_a_scenario_without_links_runs
-            "links": [{"name": "x", "from": "X", "to": "A", "capacity_mw": 0}],
             "mining": {"populations": populations},
             "enforcement": {"enabled": True, **enforcement},
             **extra,
@@ -329,13 +327,6 @@ def test_a_disabled_campaign_inspects_nothing():
     assert not ev["event"].isin(("inspected", *OUTCOMES)).any()
 
 
-@pytest.mark.xfail(
-    reason="sim/enforcement.py Agency: the exponential-race keys are drawn once at the start, so a "
-    "site that connects during the campaign is favoured over sites waiting since the start "
-    "(here 2/3 instead of 1/2 under 'random'); draw a new candidate's key as the last picked "
-    "key + Exp(1) / weight",
-    strict=True,
-)
 def test_a_site_that_connects_late_is_picked_like_the_others():
     """Two sites from the start, a third connects during the first inspection (one
     team): under ``random`` the second pick is either remaining site with chance 1/2."""

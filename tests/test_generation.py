@@ -28,9 +28,6 @@ def scenario(units, shocks=(), start="2022-01-01", end="2023-01-01", zones=("A",
             "zones": {z: {"demand": {"peak_mw": 10}} for z in zones},
             "generation": {"units": list(units)},
             "shocks": list(shocks),
-            # A zero import link: works around test_operator.py::test_a_scenario_without_links_runs.
-            "outside": ["X"],
-            "links": [{"name": "x", "from": "X", "to": zones[0], "capacity_mw": 0}],
             **extra,
         }
     )
@@ -131,15 +128,6 @@ def test_a_forced_outage_rate_sets_mttf():
     assert units.mttr_h.tolist() == [40.0, 40.0]
 
 
-#: Effectively never fails (a unit with no failure rate at all hits the xfail below).
-NEVER = 1e15
-
-
-@pytest.mark.xfail(
-    reason="sim/generation.py sample_outages: p_up = mttf / (mttf + mttr) evaluates inf / inf "
-    "for units without failure rates: RuntimeWarning (an error for sim.* warnings)",
-    strict=True,
-)
 def test_units_without_failure_rates_never_fail():
     sc = scenario([{"name": "h", "zone": "A", "capacity_mw": 50, "count": 5}])
     clock = clock_of(sc)
@@ -255,7 +243,7 @@ def test_available_capacity_matches_a_unit_by_unit_reconstruction(seed):
                 "winter_derating": 0.2,
                 "winter_months": [1, 2],
             },
-            {"name": "hydro", "zone": "B", "capacity_mw": 60, "mttf_h": NEVER},
+            {"name": "hydro", "zone": "B", "capacity_mw": 60},
         ],
         shocks=[
             {
@@ -280,7 +268,7 @@ def test_available_capacity_matches_a_unit_by_unit_reconstruction(seed):
 
 def test_a_unit_trip_holds_units_out_over_its_window_only():
     sc = scenario(
-        [{"name": "steam", "zone": "A", "capacity_mw": 100, "count": 3, "mttf_h": NEVER}],
+        [{"name": "steam", "zone": "A", "capacity_mw": 100, "count": 3}],
         shocks=[
             {"type": "unit_trip", "fleet": "steam", "units": 2, "start": "2022-01-02", "end": "2022-01-03"}
         ],
@@ -313,7 +301,7 @@ def test_a_tripped_unit_returns_in_the_state_its_outage_process_left_it():
 
 def test_winter_derating_applies_in_winter_months_only():
     sc = scenario(
-        [{"name": "w", "zone": "A", "capacity_mw": 200, "winter_derating": 0.25, "mttf_h": NEVER}],
+        [{"name": "w", "zone": "A", "capacity_mw": 200, "winter_derating": 0.25}],
         start="2022-02-27",
         end="2022-03-02",
         timezone="Asia/Almaty",

@@ -26,8 +26,6 @@ def scenario(mining, shocks=(), end="2022-02-01", **extra):
             "start": "2022-01-01",
             "end": end,
             "zones": {"North": {"demand": {"peak_mw": 100}}, "South": {"demand": {"peak_mw": 100}}},
-            "outside": ["X"],  # a zero import link: see test_operator.py::test_a_scenario_without_links_runs
-            "links": [{"name": "x", "from": "X", "to": "North", "capacity_mw": 0}],
             "mining": mining,
             "shocks": list(shocks),
             **extra,

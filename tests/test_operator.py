@@ -296,7 +296,7 @@ def test_links_from_outside_systems_are_imports_not_tree_edges():
     assert net.parent.tolist() == [-1, -1]
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
     fwd, back = operator.link_capacity(sc, clock)
-    imports = operator.import_capacity(sc, fwd, back)
+    imports = operator.import_capacity(sc, fwd)
     assert imports.shape == (2, 24)
     assert (imports[0] == 100).all() and (imports[1] == 0).all()
 
@@ -355,11 +355,6 @@ def test_overlapping_orders_take_the_strictest_limit_and_only_lasting_ones_count
     assert lasting[1].tolist() == np.where(np.arange(24) < 6, 1.0, 0.2).tolist()
 
 
-@pytest.mark.xfail(
-    reason="sim/operator.py import_capacity returns a (Z, 0) array when the scenario has no "
-    "links (fwd.size == 0), so dispatch fails to add it to generation (Z, T)",
-    strict=True,
-)
 def test_a_scenario_without_links_runs(write):
     path = write(
         "no_links.yaml",
