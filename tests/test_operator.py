@@ -295,7 +295,7 @@ def test_links_from_outside_systems_are_imports_not_tree_edges():
     net = operator.build_network(sc)
     assert net.parent.tolist() == [-1, -1]
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
-    fwd, back = operator.link_capacity(sc, clock)
+    fwd, _back = operator.link_capacity(sc, clock)
     imports = operator.import_capacity(sc, fwd)
     assert imports.shape == (2, 24)
     assert (imports[0] == 100).all() and (imports[1] == 0).all()
