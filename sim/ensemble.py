@@ -68,6 +68,43 @@ class Moments:
         return np.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else self.mean * 0.0
 
 
+class Sums:
+    """Shifted sums of a batch of arrays, updated in place (no temporaries but one).
+
+    Cheaper per observation than Welford's update; turned into :class:`Moments`
+    once per chunk. Shifting by the first observation keeps the sum of squares
+    free of cancellation.
+    """
+
+    __slots__ = ("buf", "n", "q", "s", "shift")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.shift: np.ndarray | None = None
+
+    def add(self, x: np.ndarray) -> None:
+        """Add one observation."""
+        if self.shift is None:
+            self.shift = np.array(x, dtype=float)
+            self.s = np.zeros_like(self.shift)
+            self.q = np.zeros_like(self.shift)
+            self.buf = np.empty_like(self.shift)
+        np.subtract(x, self.shift, out=self.buf)
+        self.s += self.buf
+        self.buf *= self.buf
+        self.q += self.buf
+        self.n += 1
+
+    def moments(self) -> Moments:
+        """Count, mean and sum of squared deviations."""
+        m = Moments()
+        if self.n:
+            m.n = self.n
+            m.mean = self.shift + self.s / self.n
+            m.m2 = np.maximum(self.q - self.s * self.s / self.n, 0.0)
+        return m
+
+
 @dataclass
 class Chunk:
     """What one task returns."""
@@ -84,21 +121,22 @@ class Chunk:
 def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bool = False) -> Chunk:
     """Run replications ``start .. stop - 1`` and reduce them."""
     rows, events, facilities, kept = [], [], [], []
-    moments = {name: Moments() for name in (*ZONE_SERIES, *RELIEF_SERIES)}
+    sums = {name: Sums() for name in (*ZONE_SERIES, *RELIEF_SERIES)}
     sim_events = 0
     for rep in range(start, stop):
         res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
         rows.append({"replication": rep, **res.summary})
         for name, arr in res.zone_series.items():
-            moments[name].add(arr)
+            sums[name].add(arr)
         for name, arr in res.relief_series.items():
-            moments[name].add(arr)
+            sums[name].add(arr)
         if res.events is not None:
             events.append(res.events)
             facilities.append(res.facilities)
         if keep_series:
             kept.append({**res.zone_series, **res.relief_series})
         sim_events += res.sim_events
+    moments = {name: acc.moments() for name, acc in sums.items()}
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)
 
 
