@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/kazakhstan_2021_22.yaml
 OUT ?= results
 
-.PHONY: run test bench lint format notebooks clean
+.PHONY: run test bench lint format notebooks notebooks-clear clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ format: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m sim.notebooks notebooks/*.ipynb
+
+notebooks-clear: $(STAMP)
+	$(BIN)/python -m sim.notebooks --clear notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -33,27 +33,26 @@ class Reported:
     scale: float = 1.0
     """Divide the model's figure by this for display (MW -> GW)."""
     unit: str = ""
+    digits: int = 1
+    """Decimals of the model's figures."""
 
 
 REPORTED = (
     Reported("closures_voluntary", "closures, voluntary, by 15 Mar 2022", 55, 45, 65, "M16"),
     Reported("closures_forced", "closures, by force, by 15 Mar 2022", 51, 41, 61, "M16"),
     Reported("criminal_cases", "criminal cases", 25, 15, 35, "M16"),
-    Reported("devices_seized", "devices seized", 67_000, 50_000, 85_000, "M16"),
-    Reported("relief_mw", "relief on 15 Mar 2022", 600, 500, 700, "M17", unit="MW"),
+    Reported("devices_seized", "devices seized", 67_000, 50_000, 85_000, "M16", digits=0),
+    Reported("relief_mw", "relief on 15 Mar 2022", 600, 500, 700, "M17", unit="MW", digits=0),
     Reported("winter_generation_mw", "deliverable winter generation, Dec-Feb mean",
-             15.2, 14.5, 15.8, "P8, P9, 3.1", 1000, "GW"),
+             15.2, 14.5, 15.8, "P8, P9, 3.1", 1000, "GW", 2),
     Reported("peak_demand_mw", "national peak demand incl. mining",
-             16.2, 15.8, 16.6, "P7, P8, P13 (estimate)", 1000, "GW"),
+             16.2, 15.8, 16.6, "P7, P8, P13 (estimate)", 1000, "GW", 2),
 )  # fmt: skip
 
 
-def _num(x: float) -> str:
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+def _num(x: float, digits: int | None = None) -> str:
+    """Thousands separated; ``digits`` decimals, or as written for reported figures."""
+    return f"{x:,g}" if digits is None else f"{x:,.{digits}f}"
 
 
 def table(summary: dict[str, Any]) -> str:
@@ -67,9 +66,10 @@ def table(summary: dict[str, Any]) -> str:
         m, lo, hi = (e[k] / r.scale for k in ("mean", "ci95_low", "ci95_high"))
         unit = f" {r.unit}" if r.unit else ""
         ok = "yes" if r.low <= m <= r.high else "**no**"
+        d = r.digits
         rows.append(
             f"| {r.label} | {_num(r.value)}{unit} | {r.source} | {_num(r.low)} to {_num(r.high)} "
-            f"| {_num(m)} | {_num(lo)} to {_num(hi)} | {ok} |"
+            f"| {_num(m, d)} | {_num(lo, d)} to {_num(hi, d)} | {ok} |"
         )
     t = summary.get("target")
     if t:

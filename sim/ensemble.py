@@ -245,7 +245,8 @@ class EnsembleResult:
 
         Columns: ``time, zone, variable, mean, std, ci95_low, ci95_high`` where
         the interval is that of the mean (Student t) and ``std`` the spread
-        between replications.
+        between replications. Variables are in MW, except ``loss_of_load``,
+        whose mean is the probability that the zone sheds load at that step.
         """
         idx = self.static.clock.index
         n = self.n

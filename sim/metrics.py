@@ -39,6 +39,7 @@ ZONE_SERIES = (
     "shed_mw",
     "curtailed_mw",
     "limited_mw",
+    "loss_of_load",
 )
 #: National time series (steps, MW).
 RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
@@ -253,6 +254,8 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         "shed_mw": bal.shed,
         "curtailed_mw": bal.curtailed,
         "limited_mw": bal.licensed - bal.allowed,
+        # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
+        "loss_of_load": (bal.shed > EPS_MW).astype(float),
     }
     result = ReplicationResult(raw.replication, s, zone_series, rel, sim_events=raw.sim_events)
     if keep_records:
