@@ -89,16 +89,19 @@ def reps_per_second(path: Path, reps: int, workers: int, overrides: tuple[str, .
 
 
 def peak_memory_mb(path: Path, reps: int) -> float:
-    """Peak resident memory (MB) of a ``gridshed run`` of ``reps`` replications,
-    the largest of the parent and its worker processes."""
+    """Peak resident memory (MB) of a run of ``reps`` replications on 2 workers:
+    the larger of the parent's high-water mark (``VmHWM``, which, unlike
+    ``ru_maxrss``, is not inherited through fork and exec from this process)
+    and its workers' (forked from the measured process)."""
     code = (
-        "import resource, sys\n"
+        "import resource\n"
         "from sim.ensemble import run_ensemble\n"
         "from sim.loader import load_scenario\n"
-        f"run_ensemble(load_scenario({str(path)!r}), replications={reps}, workers=2, progress=False)\n"
-        "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"r = run_ensemble(load_scenario({str(path)!r}), replications={reps}, workers=2, progress=False)\n"
+        "r.summary(); r.timeseries()\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "print(max(me, kids) / 1024)\n"
+        "print(max(int(hwm), kids) / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -14,8 +14,9 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from sim.model import Static, prepare, simulate
 from sim.schema import Scenario
 
 #: Replications per task; fixed so results do not depend on the worker count.
-CHUNK = 10
+CHUNK = 25
 #: Replications whose events and facilities are kept in full.
 KEEP_RECORDS = 5
 
@@ -363,7 +364,9 @@ def run_ensemble(
                 rel = estimate(np.array([r["relief_mw"] for r in merged.rows]))
                 if rel.n > 1 and (rel.ci95_high - rel.mean) <= precision_mw:
                     break
-                more = min(max(total, CHUNK), max_replications - total)
+                # Double, ending on a chunk boundary so chunks line up with a fixed run.
+                stop = -(-(2 * total) // CHUNK) * CHUNK
+                more = min(stop - total, max_replications - total)
                 merged.add(runner.run(total, total + more, update))
                 total += more
         close()
@@ -445,24 +448,37 @@ class _Runner:
         if self.kind == "serial":
             for idx, a, b in plan:
                 take(run_chunk(self.static, idx, a, b, self.keep))
-        elif self.kind == "process":
-            from concurrent.futures import as_completed
+            return merged
+        # At most `window` chunks in flight: finished chunks are merged and
+        # dropped at once, so memory does not grow with the replications.
+        window = 2 * self.workers
+        todo = iter(plan)
+        if self.kind == "process":
+            from concurrent.futures import FIRST_COMPLETED, wait
 
             assert self.pool is not None
-            futures: list[Future] = [
-                self.pool.submit(run_chunk, self.static, i, a, b, self.keep) for i, a, b in plan
-            ]
-            for fut in as_completed(futures):
-                take(fut.result())
+            running = {
+                self.pool.submit(run_chunk, self.static, i, a, b, self.keep)
+                for i, a, b in islice(todo, window)
+            }
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    take(fut.result())
+                for i, a, b in islice(todo, len(done)):
+                    running.add(self.pool.submit(run_chunk, self.static, i, a, b, self.keep))
         else:
             from dask.distributed import as_completed as dask_completed
 
-            futures = [
-                self.client.submit(run_chunk, self.remote_static, i, a, b, self.keep, pure=False)
-                for i, a, b in plan
-            ]
-            for fut in dask_completed(futures):
+            def submit(i: int, a: int, b: int) -> Any:
+                return self.client.submit(run_chunk, self.remote_static, i, a, b, self.keep, pure=False)
+
+            stream = dask_completed([submit(*job) for job in islice(todo, window)])
+            for fut in stream:
                 take(fut.result())
+                fut.release()
+                for job in islice(todo, 1):
+                    stream.add(submit(*job))
         return merged
 
     def shutdown(self) -> None:

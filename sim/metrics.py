@@ -112,7 +112,6 @@ def facility_load(static: Static, raw: Raw) -> tuple[np.ndarray, np.ndarray]:
 
 def dispatch(static: Static, raw: Raw) -> Balance:
     """Balance every zone at every step: transfers, imports, curtailment, shedding."""
-    sc = static.scenario
     demand = np.maximum(
         static.base_demand - static.sensitivity[:, None] * (raw.anomaly_c + static.cold_c)[None, :], 0.0
     )
@@ -122,23 +121,8 @@ def dispatch(static: Static, raw: Raw) -> Balance:
         static.units, static.clock, len(static.zones), raw.outage_t, raw.outage_unit, raw.outage_up
     )
     supply = gen + static.import_cap
-    net = static.network
     firm = demand + grey
-    block = sc.operator.shed_block_fraction
-    if sc.operator.curtail_licensed_first:
-        served, x, left = operator.solve(net, supply, firm, static.up_cap, static.down_cap)
-        shed = _blocks(firm - served, firm, block)
-        served_lic, x2, left = operator.solve(net, left, allowed, static.up_cap - x, static.down_cap + x)
-        curtailed = allowed - served_lic
-        flow = x + x2
-    else:
-        total = firm + allowed
-        served_all, flow, left = operator.solve(net, supply, total, static.up_cap, static.down_cap)
-        lost = _blocks(total - served_all, total, block)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total > 0, firm / total, 0.0)
-        shed = lost * share
-        curtailed = lost - shed
+    flow, shed, curtailed, left = _balance(static, supply, firm, allowed)
     used = supply - left
     imports = np.clip(used - gen, 0.0, static.import_cap)
     return Balance(
@@ -156,6 +140,55 @@ def dispatch(static: Static, raw: Raw) -> Balance:
         up_cap=static.up_cap,
         down_cap=static.down_cap,
     )
+
+
+def _balance(
+    static: Static, supply: np.ndarray, firm: np.ndarray, allowed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flows, shed, curtailment and leftover supply at every step.
+
+    Steps are independent, and the inputs are piecewise constant (an hourly
+    shape, daily weather, discrete events), so the balance is solved once per
+    run of identical steps and copied to the others: exact, and at steps finer
+    than the inputs' changes much cheaper than solving every step.
+    """
+    up, down = static.up_cap, static.down_cap
+    T = supply.shape[1]
+    change = static.static_change.copy()
+    diff = np.empty(T - 1, dtype=bool)
+    for arr in (supply, firm, allowed):
+        for row in arr:
+            np.not_equal(row[1:], row[:-1], out=diff)
+            change[1:] |= diff
+    starts = np.flatnonzero(change)
+    if starts.size < 0.8 * T:  # worth compressing
+        lengths = np.diff(np.append(starts, T))
+        pick = (supply[:, starts], firm[:, starts], allowed[:, starts], up[:, starts], down[:, starts])
+        return tuple(np.repeat(a, lengths, axis=1) for a in _solve_balance(static, *pick))  # type: ignore[return-value]
+    return _solve_balance(static, supply, firm, allowed, up, down)
+
+
+def _solve_balance(
+    static: Static,
+    supply: np.ndarray,
+    firm: np.ndarray,
+    allowed: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    sc, net = static.scenario, static.network
+    block = sc.operator.shed_block_fraction
+    if sc.operator.curtail_licensed_first:
+        served, x, left = operator.solve(net, supply, firm, up, down)
+        shed = _blocks(firm - served, firm, block)
+        served_lic, x2, left = operator.solve(net, left, allowed, up - x, down + x)
+        return x + x2, shed, allowed - served_lic, left
+    total = firm + allowed
+    served_all, flow, left = operator.solve(net, supply, total, up, down)
+    lost = _blocks(total - served_all, total, block)
+    share = np.divide(firm, total, out=np.zeros_like(total), where=total > 0)
+    shed = lost * share
+    return flow, shed, lost - shed, left
 
 
 def _blocks(short: np.ndarray, load: np.ndarray, fraction: float) -> np.ndarray:

@@ -51,6 +51,8 @@ class Static:
     """Fraction of licensed mining load allowed by orders (Z x T)."""
     lasting: np.ndarray
     """Same, lasting orders only (Z x T)."""
+    static_change: np.ndarray
+    """Steps at which a link capacity changes (and step 0), T booleans."""
 
 
 def prepare(sc: Scenario) -> Static:
@@ -67,6 +69,10 @@ def prepare(sc: Scenario) -> Static:
             a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
             up[z], down[z] = a, b
     allowed, lasting = operator.limit_factors(sc, clock)
+    caps = np.concatenate([up, down])
+    change = np.ones(T, dtype=bool)
+    if T > 1:
+        change[1:] = np.any(caps[:, 1:] != caps[:, :-1], axis=0) if caps.size else False
     return Static(
         scenario=sc,
         clock=clock,
@@ -83,6 +89,7 @@ def prepare(sc: Scenario) -> Static:
         import_cap=operator.import_capacity(sc, fwd),
         allowed=allowed,
         lasting=lasting,
+        static_change=change,
     )
 
 

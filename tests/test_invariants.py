@@ -199,3 +199,21 @@ def test_a_replication_raises_no_warning_from_any_module():
         warnings.simplefilter("error")
         static = prepare(load_scenario(EXAMPLE))
         evaluate(static, simulate(static, 0), keep_records=True)
+
+
+def test_balance_solved_per_segment_equals_every_step():
+    """At 15-minute steps the balance is solved once per run of identical steps;
+    it must equal solving every step."""
+    from sim.loader import load_scenario
+    from sim.metrics import _balance, _solve_balance, dispatch
+    from sim.model import prepare, simulate
+
+    st = prepare(load_scenario("scenarios/examples/two_zones.yaml", ["step_h=0.25"]))
+    for rep in range(3):
+        bal = dispatch(st, simulate(st, rep))
+        supply = bal.generation + st.import_cap
+        firm = bal.demand + bal.grey
+        fast = _balance(st, supply, firm, bal.allowed)
+        full = _solve_balance(st, supply, firm, bal.allowed, st.up_cap, st.down_cap)
+        for a, b in zip(fast, full, strict=True):
+            np.testing.assert_array_equal(a, b)
