@@ -213,36 +213,44 @@ def available_capacity(
     time_h: np.ndarray,
     unit: np.ndarray,
     is_up: np.ndarray,
+    pos: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Available capacity per zone and step (MW) from the outage record.
 
     Applies winter derating and holds units out during planned outages and trips.
-    Built from per-step deltas and one cumulative sum, so the cost grows with the
-    number of outages, not with units x steps.
+    Built from deltas and one cumulative sum, so the cost grows with the number
+    of outages, not with units x steps. With ``pos`` (the column of every step,
+    and the number of columns at index T) and ``starts`` (the first step of each
+    column), one column per run of steps in which nothing changes.
     """
     T = clock.n_steps
+    if pos is None or starts is None:
+        pos, starts = np.arange(T + 1), np.arange(T)
+    n = starts.size
     up0 = initial_up(units, time_h, unit, is_up)
-    k = clock.step_of(time_h)
+    k = pos[clock.step_of(time_h)]
     sign = np.where(is_up, 1.0, -1.0)
-    out = np.zeros((n_zones, T))
+    months = clock.month[starts] - 1
+    out = np.zeros((n_zones, n))
     # Units with the same winter months share one pair of accumulators.
     patterns, group = units.patterns, units.group
     for g in range(len(patterns)):
         cap = np.where(group == g, units.capacity_mw, 0.0)
         for derated in (False, True):
             c = cap * (1 - units.derating) if derated else cap
-            acc = np.zeros((n_zones, T + 1))
+            acc = np.zeros((n_zones, n + 1))
             np.add.at(acc[:, 0], units.zone, c * up0)
             np.add.at(acc, (units.zone[unit], k), sign * c[unit])
             for u, a, b in units.held_out:
                 if c[u] == 0:
                     continue
-                ka = int(clock.step_of(max(a, 0.0)))
-                kb = int(clock.step_of(min(b, clock.horizon_h)))
+                ka = int(pos[clock.step_of(max(a, 0.0))])
+                kb = int(pos[clock.step_of(min(b, clock.horizon_h))])
                 if kb <= ka:
                     continue
                 mine = unit == u
-                st = np.zeros(T + 1)
+                st = np.zeros(n + 1)
                 st[0] = float(up0[u])
                 np.add.at(st, k[mine], sign[mine])
                 s = np.cumsum(st)[ka:kb] * c[u]  # its capacity while it would be up
@@ -250,7 +258,7 @@ def available_capacity(
                 acc[z, ka:kb] -= s
                 acc[z, ka + 1 : kb] += s[:-1]
                 acc[z, kb] += s[-1]
-            level = np.cumsum(acc, axis=1)[:, :T]
-            mask = patterns[g][clock.month - 1]
+            level = np.cumsum(acc, axis=1)[:, :n]
+            mask = patterns[g][months]
             out += np.where(mask == derated, level, 0.0)
     return out

@@ -384,6 +384,14 @@ def consistency_problems(sc: Scenario, src: Source) -> list[Problem]:
         if fleet.zone not in sc.zones:
             unknown(("generation", "units", i, "zone"), fleet.zone, zones, "zone")
     names = [f.name for f in sc.generation.units]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            p.append(
+                src.problem(
+                    ("generation", "units", i, "name"),
+                    f"fleet name '{name}' is used twice (shocks find fleets by name)",
+                )
+            )
     seen_pairs: dict[frozenset, int] = {}
     parent = {z: z for z in zones}
 

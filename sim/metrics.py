@@ -93,79 +93,116 @@ class ReplicationResult:
     extra: dict = field(default_factory=dict)
 
 
-def facility_load(static: Static, raw: Raw) -> tuple[np.ndarray, np.ndarray]:
-    """Grey and licensed mining load on the grid per zone and step (MW)."""
-    Z, T = len(static.zones), static.clock.n_steps
+@dataclass(frozen=True)
+class Segments:
+    """Runs of consecutive steps over which no input of the balance changes."""
+
+    starts: np.ndarray
+    """First step of each run."""
+    lengths: np.ndarray
+    """Steps in each run."""
+    pos: np.ndarray
+    """Run of every step (T,), and ``len(starts)`` at index T."""
+
+    @classmethod
+    def every_step(cls, n_steps: int) -> Segments:
+        """One run per step (no compression)."""
+        idx = np.arange(n_steps)
+        return cls(idx, np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
+
+    @property
+    def n(self) -> int:
+        """Number of runs."""
+        return self.starts.size
+
+    def expand(self, a: np.ndarray) -> np.ndarray:
+        """Per-step values from per-run values (last axis)."""
+        return a if self.n == self.pos.size - 1 else np.repeat(a, self.lengths, axis=-1)
+
+
+def segments(static: Static, raw: Raw) -> Segments:
+    """The runs of identical steps of one replication: the scenario's own change
+    points (hours of the load shape, orders, shocks, months, maintenance), days
+    of weather, and the steps of facility events and unit outages."""
+    T = static.clock.n_steps
+    change = static.static_change.copy()
+    a = raw.anomaly_c
+    change[1:] |= a[1:] != a[:-1]
+    ev = raw.events
+    for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
+        change[k[k < T]] = True
+    starts = np.flatnonzero(change)
+    pos = np.empty(T + 1, dtype=np.int64)
+    pos[:T] = np.cumsum(change) - 1
+    pos[T] = starts.size
+    return Segments(starts, np.diff(np.append(starts, T)), pos)
+
+
+def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Grey and licensed mining load on the grid per zone and step (MW), or per
+    run of ``seg``."""
+    Z = len(static.zones)
+    seg = seg or Segments.every_step(static.clock.n_steps)
     t = raw.facilities
-    acc = np.zeros((2, Z, T + 1))
+    acc = np.zeros((2, Z, seg.n + 1))
     init = t.connect_h <= 0
     np.add.at(acc, (t.licensed[init].astype(int), t.zone[init], 0), t.load_mw[init])
     ev = raw.events
     moved = ev["mw"] != 0
     if moved.any():
         ent = ev["entity"][moved]
-        k = static.clock.step_of(ev["t_h"][moved])
+        k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
         np.add.at(acc, (t.licensed[ent].astype(int), ev["zone"][moved], k), ev["mw"][moved])
-    level = np.cumsum(acc, axis=2)[:, :, :T]
+    level = np.cumsum(acc, axis=2)[:, :, : seg.n]
     return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
 
 
-def dispatch(static: Static, raw: Raw) -> Balance:
-    """Balance every zone at every step: transfers, imports, curtailment, shedding."""
-    demand = np.maximum(
-        static.base_demand - static.sensitivity[:, None] * (raw.anomaly_c + static.cold_c)[None, :], 0.0
-    )
-    grey, licensed = facility_load(static, raw)
-    allowed = licensed * static.allowed
+def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
+    """Balance every zone at every step: transfers, imports, curtailment, shedding.
+
+    Steps are independent and every input is piecewise constant, so the balance
+    is computed once per run of identical steps (:func:`segments`) and copied to
+    the others: exact, and the cost follows the changes, not the steps.
+    ``compress=False`` solves every step (for tests).
+    """
+    seg = segments(static, raw) if compress else Segments.every_step(static.clock.n_steps)
+    cols = seg.starts
+    weather = (raw.anomaly_c + static.cold_c)[cols]
+    demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
+    grey, licensed = facility_load(static, raw, seg)
+    allowed = licensed * static.allowed[:, cols]
     gen = generation.available_capacity(
-        static.units, static.clock, len(static.zones), raw.outage_t, raw.outage_unit, raw.outage_up
+        static.units,
+        static.clock,
+        len(static.zones),
+        raw.outage_t,
+        raw.outage_unit,
+        raw.outage_up,
+        pos=seg.pos,
+        starts=cols,
     )
-    supply = gen + static.import_cap
+    import_cap = static.import_cap[:, cols]
+    supply = gen + import_cap
     firm = demand + grey
-    flow, shed, curtailed, left = _balance(static, supply, firm, allowed)
-    used = supply - left
-    imports = np.clip(used - gen, 0.0, static.import_cap)
+    up, down = static.up_cap[:, cols], static.down_cap[:, cols]
+    flow, shed, curtailed, left = _solve_balance(static, supply, firm, allowed, up, down)
+    imports = np.clip(supply - left - gen, 0.0, import_cap)
+    x = seg.expand
     return Balance(
-        demand=demand,
-        grey=grey,
-        licensed=licensed,
-        allowed=allowed,
-        generation=gen,
+        demand=x(demand),
+        grey=x(grey),
+        licensed=x(licensed),
+        allowed=x(allowed),
+        generation=x(gen),
         import_cap=static.import_cap,
-        imports=imports,
-        served=firm - shed,
-        shed=shed,
-        curtailed=np.clip(curtailed, 0.0, allowed),
-        flow_up=flow,
+        imports=x(imports),
+        served=x(firm - shed),
+        shed=x(shed),
+        curtailed=x(np.clip(curtailed, 0.0, allowed)),
+        flow_up=x(flow),
         up_cap=static.up_cap,
         down_cap=static.down_cap,
     )
-
-
-def _balance(
-    static: Static, supply: np.ndarray, firm: np.ndarray, allowed: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flows, shed, curtailment and leftover supply at every step.
-
-    Steps are independent, and the inputs are piecewise constant (an hourly
-    shape, daily weather, discrete events), so the balance is solved once per
-    run of identical steps and copied to the others: exact, and at steps finer
-    than the inputs' changes much cheaper than solving every step.
-    """
-    up, down = static.up_cap, static.down_cap
-    T = supply.shape[1]
-    change = static.static_change.copy()
-    diff = np.empty(T - 1, dtype=bool)
-    for arr in (supply, firm, allowed):
-        for row in arr:
-            np.not_equal(row[1:], row[:-1], out=diff)
-            change[1:] |= diff
-    starts = np.flatnonzero(change)
-    if starts.size < 0.8 * T:  # worth compressing
-        lengths = np.diff(np.append(starts, T))
-        pick = (supply[:, starts], firm[:, starts], allowed[:, starts], up[:, starts], down[:, starts])
-        return tuple(np.repeat(a, lengths, axis=1) for a in _solve_balance(static, *pick))  # type: ignore[return-value]
-    return _solve_balance(static, supply, firm, allowed, up, down)
 
 
 def _solve_balance(

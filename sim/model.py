@@ -52,7 +52,9 @@ class Static:
     lasting: np.ndarray
     """Same, lasting orders only (Z x T)."""
     static_change: np.ndarray
-    """Steps at which a link capacity changes (and step 0), T booleans."""
+    """Steps at which an input that is the same in every replication changes:
+    hours of the load shape, cold snaps, orders, links, imports, months
+    (derating), maintenance and trips; and step 0. T booleans."""
 
 
 def prepare(sc: Scenario) -> Static:
@@ -69,24 +71,34 @@ def prepare(sc: Scenario) -> Static:
             a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
             up[z], down[z] = a, b
     allowed, lasting = operator.limit_factors(sc, clock)
-    caps = np.concatenate([up, down])
-    change = np.ones(T, dtype=bool)
-    if T > 1:
-        change[1:] = np.any(caps[:, 1:] != caps[:, :-1], axis=0) if caps.size else False
+    base = demand.static_demand(sc, clock)
+    cold = demand.cold_offset(sc, clock)
+    units = generation.unit_table(sc, clock)
+    imports = operator.import_capacity(sc, fwd)
+    change = np.zeros(T, dtype=bool)
+    change[:1] = True
+    for arr in (base, cold[None, :], allowed, lasting, up, down, imports, clock.month[None, :]):
+        if arr.size and T > 1:
+            change[1:] |= np.any(arr[:, 1:] != arr[:, :-1], axis=0)
+    for _, a, b in units.held_out:
+        for when in (a, b):
+            k = int(clock.step_of(min(max(when, 0.0), clock.horizon_h)))
+            if k < T:
+                change[k] = True
     return Static(
         scenario=sc,
         clock=clock,
         zones=tuple(sc.zones),
-        base_demand=demand.static_demand(sc, clock),
-        cold_c=demand.cold_offset(sc, clock),
+        base_demand=base,
+        cold_c=cold,
         sensitivity=np.array([z.temperature_sensitivity_mw_per_c for z in sc.zones.values()]),
-        units=generation.unit_table(sc, clock),
+        units=units,
         network=net,
         up_cap=up,
         down_cap=down,
         link_fwd=fwd,
         link_back=back,
-        import_cap=operator.import_capacity(sc, fwd),
+        import_cap=imports,
         allowed=allowed,
         lasting=lasting,
         static_change=change,
@@ -137,4 +149,6 @@ def simulate(static: Static, replication: int) -> Raw:
     env.run(until=clock.horizon_h)
     t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, next(env._eid))
+    # SimPy numbers the events it schedules; the counter gives their total.
+    scheduled = next(env._eid)
+    return Raw(replication, table, record.arrays(), t, u, up, anomaly, scheduled)

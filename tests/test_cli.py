@@ -92,6 +92,11 @@ BAD_FILES = {
         r"shocks\[0\]\.fleet: unknown fleet 'cola'; did you mean 'coal'\?",
     ),
     "trip_too_many_units.yaml": (None, 15, r"shocks\[0\]\.units: fleet 'coal' has fewer units"),
+    "duplicate_fleet.yaml": (
+        None,
+        6,
+        r"generation\.units\[1\]\.name: fleet name 'coal' is used twice \(shocks find fleets by name\)",
+    ),
     "zone_loop.yaml": (
         None,
         12,

@@ -201,19 +201,26 @@ def test_a_replication_raises_no_warning_from_any_module():
         evaluate(static, simulate(static, 0), keep_records=True)
 
 
-def test_balance_solved_per_segment_equals_every_step():
-    """At 15-minute steps the balance is solved once per run of identical steps;
-    it must equal solving every step."""
-    from sim.loader import load_scenario
-    from sim.metrics import _balance, _solve_balance, dispatch
-    from sim.model import prepare, simulate
+SHOCKS = [
+    "shocks=[{type: unit_trip, fleet: north_coal, units: 2, start: '2022-01-20 10:30', end: '2022-01-22'},"
+    " {type: link_cut, links: [north_south], start: '2022-02-03 11:45', end: '2022-02-03 16:00'},"
+    " {type: outage_rate, factor: 2.0, start: 2022-02-10},"
+    " {type: demand_growth, factor: 1.05, zones: [South], start: 2022-02-15}]",
+]
 
-    st = prepare(load_scenario("scenarios/examples/two_zones.yaml", ["step_h=0.25"]))
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["step_h=0.25"], [], ["step_h=0.25", *SHOCKS]],
+    ids=["15min", "hourly", "15min-shocks"],
+)
+def test_balance_per_run_of_identical_steps_equals_every_step(overrides):
+    """The balance is solved once per run of steps in which no input changes; it
+    must equal solving every step, field by field."""
+    st = prepare(load_scenario(EXAMPLE, overrides))
     for rep in range(3):
-        bal = dispatch(st, simulate(st, rep))
-        supply = bal.generation + st.import_cap
-        firm = bal.demand + bal.grey
-        fast = _balance(st, supply, firm, bal.allowed)
-        full = _solve_balance(st, supply, firm, bal.allowed, st.up_cap, st.down_cap)
-        for a, b in zip(fast, full, strict=True):
-            np.testing.assert_array_equal(a, b)
+        raw = simulate(st, rep)
+        fast, full = dispatch(st, raw), dispatch(st, raw, compress=False)
+        for name in ("demand", "grey", "licensed", "allowed", "generation", "imports", "served", "shed",
+                     "curtailed", "flow_up"):  # fmt: skip
+            np.testing.assert_array_equal(getattr(fast, name), getattr(full, name), err_msg=name)
