@@ -8,6 +8,8 @@ releases the team when the inspection ends.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import simpy
 
@@ -62,30 +64,40 @@ class Agency:
         # connected.
         self.weight = weight
         self.largest_first = pol.policy == "largest_first"
-        self.key = (
-            np.where(self.eligible, -t.capacity_mw, np.inf) if self.largest_first else np.full(t.n, np.inf)
-        )
-        self.keyed = ~self.eligible
+        self.keyed = np.zeros(t.n, dtype=bool)
         self.last_key = 0.0
+        self.heap: list[tuple[float, int]] = []
+        self.seen = 0  # arrivals already keyed
 
     def pick(self) -> int | None:
         """The next site by the targeting policy among those operating and not yet
         inspected, or None."""
         f = self.facilities
-        waiting = f.operating & ~f.inspected
-        if not self.largest_first:
-            new = np.flatnonzero(waiting & ~self.keyed)
-            if new.size:
-                self.key[new] = self.last_key + self.rng.standard_exponential(new.size) / self.weight[new]
-                self.keyed[new] = True
-        keys = np.where(waiting, self.key, np.inf)
-        if keys.size == 0:
-            return None
-        i = int(np.argmin(keys))
-        if keys[i] == np.inf:
-            return None
-        self.last_key = max(self.last_key, float(keys[i]))
-        return i
+        if self.seen < len(f.arrivals):
+            new = sorted(
+                {
+                    i
+                    for i in f.arrivals[self.seen :]
+                    if self.eligible[i] and not self.keyed[i] and f.operating[i] and not f.inspected[i]
+                }
+            )
+            self.seen = len(f.arrivals)
+            if new:
+                idx = np.array(new)
+                if self.largest_first:
+                    keys = -f.table.capacity_mw[idx]
+                else:
+                    keys = self.last_key + self.rng.standard_exponential(idx.size) / self.weight[idx]
+                self.keyed[idx] = True
+                for k, i in zip(keys.tolist(), new, strict=True):
+                    heapq.heappush(self.heap, (k, i))
+        # A site that stopped waiting (inspected, exited) never waits again.
+        while self.heap:
+            k, i = heapq.heappop(self.heap)
+            if f.operating[i] and not f.inspected[i]:
+                self.last_key = max(self.last_key, k)
+                return i
+        return None
 
     def campaign(self):
         """Process: keep every team busy from the campaign's start to its end."""

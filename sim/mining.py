@@ -141,6 +141,8 @@ class Facilities:
         self.inspected = np.zeros(table.n, dtype=bool)
         #: Whether each facility is operating (or reconnected): the sites an agency may visit.
         self.operating = table.connect_h <= 0
+        #: Facilities in the order they started operating (the agency reads it).
+        self.arrivals: list[int] = np.flatnonzero(self.operating).tolist()
 
     def on_grid(self, i: int) -> bool:
         """Whether facility ``i`` draws its load now."""
@@ -151,6 +153,8 @@ class Facilities:
         before = self.on_grid(i)
         self.state[i] = new
         self.operating[i] = new in ("operating", "reconnected")
+        if new == "operating":
+            self.arrivals.append(i)
         after = self.on_grid(i)
         load = float(self.table.load_mw[i])
         mw = (after - before) * load

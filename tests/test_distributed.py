@@ -1,0 +1,68 @@
+"""Ensembles on a Dask cluster give exactly what local runs give.
+
+A real ``dask.distributed.LocalCluster`` with worker processes is started on
+this machine; replications are shipped to it by address, as to a remote
+scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE
+
+from sim.cli import main
+from sim.ensemble import run_ensemble
+from sim.loader import load_scenario
+
+distributed = pytest.importorskip("dask.distributed")
+
+REPS = 30
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def serial():
+    return run_ensemble(load_scenario(EXAMPLE), replications=REPS, workers=1, progress=False)
+
+
+def test_a_dask_cluster_gives_the_same_results_as_serial_and_local_processes(scheduler, serial):
+    sc = load_scenario(EXAMPLE)
+    on_dask = run_ensemble(sc, replications=REPS, scheduler=scheduler, progress=False)
+    local = run_ensemble(sc, replications=REPS, workers=2, progress=False)
+    for other in (on_dask, local):
+        pd.testing.assert_frame_equal(other.replications, serial.replications, check_exact=True)
+        pd.testing.assert_frame_equal(other.timeseries(), serial.timeseries(), check_exact=True)
+        pd.testing.assert_frame_equal(other.events, serial.events, check_exact=True)
+    assert on_dask.summary() == serial.summary()
+
+
+def test_gridshed_run_with_a_scheduler_writes_the_same_summary(scheduler, tmp_path):
+    runner = CliRunner()
+    args = ["run", str(EXAMPLE), "-n", str(REPS), "--no-figures", "-q"]
+    a = runner.invoke(main, [*args, "--out", str(tmp_path / "dask"), "--scheduler", scheduler])
+    b = runner.invoke(main, [*args, "--out", str(tmp_path / "local"), "--workers", "1"])
+    assert a.exit_code == 0, a.output
+    assert b.exit_code == 0, b.output
+    name = load_scenario(EXAMPLE).name
+    summary = [json.loads((tmp_path / d / name / "summary.json").read_text()) for d in ("dask", "local")]
+    assert summary[0] == summary[1]
+    for table in ("replications", "timeseries", "events", "facilities"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "dask" / name / f"{table}.parquet"),
+            pd.read_parquet(tmp_path / "local" / name / f"{table}.parquet"),
+            check_exact=True,
+        )
