@@ -2,39 +2,46 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 SCENARIO ?= scenarios/kazakhstan_2021_22.yaml
 OUT ?= results
 
 .PHONY: run test bench lint format notebooks notebooks-clear clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
 
-run: $(STAMP)
+# `make run` needs only the runtime dependencies; the other targets add the dev extras.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/gridshed run $(SCENARIO) --out $(OUT)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not bench"
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-notebooks: $(STAMP)
+notebooks: $(DEV_STAMP)
 	$(BIN)/python -m sim.notebooks notebooks/*.ipynb
 
-notebooks-clear: $(STAMP)
+notebooks-clear: $(DEV_STAMP)
 	$(BIN)/python -m sim.notebooks --clear notebooks/*.ipynb
 
 clean:
