@@ -11,8 +11,8 @@ OUT ?= results
 
 # Installs with uv (parallel, several times faster than pip) when it can be had
 # from PyPI, else with pip.
-INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python; \
-          else $(BIN)/python -m pip install --quiet; fi
+install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
+          else $(BIN)/python -m pip install --quiet $(1); fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,11 @@ $(BIN)/python:
 
 # `make run` needs only the runtime dependencies; the other targets add the dev extras.
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(INSTALL) -e .
+	$(call install,-e .)
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(INSTALL) -e ".[dev]"
+	$(call install,-e ".[dev]")
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
