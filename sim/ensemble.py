@@ -420,7 +420,18 @@ class _Runner:
         if self.kind == "process":
             self.pool = ProcessPoolExecutor(max_workers=workers)
         elif self.kind == "dask":
-            from dask.distributed import Client, LocalCluster
+            try:
+                from dask.distributed import Client, LocalCluster
+            except ImportError:
+                from sim.errors import Problem, ScenarioError
+
+                raise ScenarioError(
+                    Problem(
+                        "needs dask.distributed: install it with `pip install -e '.[dask]'` "
+                        "(make test installs it too)",
+                        "--executor dask",
+                    )
+                ) from None
 
             if scheduler:
                 self.client = Client(scheduler)

@@ -165,7 +165,10 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
     the others: exact, and the cost follows the changes, not the steps.
     ``compress=False`` solves every step (for tests).
     """
-    seg = segments(static, raw) if compress else Segments.every_step(static.clock.n_steps)
+    T = static.clock.n_steps
+    seg = segments(static, raw) if compress else Segments.every_step(T)
+    if seg.n > 0.8 * T:  # too few repeated steps to pay for copying them back
+        seg = Segments.every_step(T)
     cols = seg.starts
     weather = (raw.anomaly_c + static.cold_c)[cols]
     demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
