@@ -1,4 +1,5 @@
-"""Flat, append-only event records that become a DataFrame in one call.
+"""Flat, append-only event records: columns that become arrays in one call
+(and a DataFrame in :func:`sim.metrics.events_frame`).
 
 SimPy processes only change state and append here; metrics are computed
 afterwards from these records (DESIGN.md section 3).
@@ -7,19 +8,7 @@ afterwards from these records (DESIGN.md section 3).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-#: Facility events and the load change (sign) each implies.
-FACILITY_EVENTS = (
-    "connected",
-    "curtailed",
-    "inspected",
-    "compliant",
-    "closed_voluntarily",
-    "disconnected_by_force",
-    "exited",
-    "reconnected",
-)
 #: Events that take a facility's load off the grid (relief), by kind.
 CLOSURES = ("closed_voluntarily", "disconnected_by_force", "exited")
 
@@ -53,20 +42,6 @@ class Recorder:
         self.mw.append(mw)
         self.count.append(count)
         self.flag.append(flag)
-
-    def frame(self) -> pd.DataFrame:
-        """All events as a DataFrame, in the order they were recorded."""
-        return pd.DataFrame(
-            {
-                "t_h": np.asarray(self.t_h, dtype=float),
-                "event": pd.Categorical(self.event),
-                "entity": np.asarray(self.entity, dtype=np.int64),
-                "zone": np.asarray(self.zone, dtype=np.int64),
-                "mw": np.asarray(self.mw, dtype=float),
-                "count": np.asarray(self.count, dtype=np.int64),
-                "flag": np.asarray(self.flag, dtype=np.int64),
-            }
-        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays (events as an object array)."""
