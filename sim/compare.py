@@ -38,7 +38,7 @@ from matplotlib.figure import Figure
 from sim.ensemble import EnsembleResult, estimate, run_ensemble, wilson
 from sim.errors import Problem, ScenarioError
 from sim.loader import format_path, load_scenario
-from sim.outputs import write_atomic
+from sim.outputs import json_safe, write_atomic
 from sim.schema import Scenario
 
 #: Metrics whose paired differences a comparison reports (national totals).
@@ -360,7 +360,7 @@ class Comparison:
                 "counterfactuals": {n: r.summary() for n, r in self.counterfactuals.items()},
             }
             (tmp / "summary.json").write_text(
-                json.dumps(_json_safe(summaries), indent=2) + "\n", encoding="utf-8"
+                json.dumps(json_safe(summaries), indent=2) + "\n", encoding="utf-8"
             )
             if figures:
                 fig = self.figure()
@@ -1004,16 +1004,6 @@ def _md_table(head: list[str], body: list[list[str]]) -> str:
     lines.append("|" + "|".join([" --- "] + [" ---: "] * (len(head) - 1)) + "|")
     lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in body]
     return "\n".join(lines)
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 def _echo_err(line: str) -> None:

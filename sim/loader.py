@@ -305,8 +305,6 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
         if in_dict or in_list:
             data = data[part]
             out.append(part)
-        elif isinstance(part, str) and part in {"from"} and isinstance(data, dict):
-            out.append(part)
     return tuple(out)
 
 

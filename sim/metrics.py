@@ -345,7 +345,7 @@ def events_frame(static: Static, raw: Raw) -> pd.DataFrame:
     fac = pd.DataFrame(
         {
             "t_h": ev["t_h"],
-            "entity": np.where(True, "facility", ""),
+            "entity": "facility",
             "id": ev["entity"],
             "zone": zones[ev["zone"]] if ev["zone"].size else np.zeros(0, object),
             "event": ev["event"],
@@ -378,7 +378,6 @@ def facilities_frame(static: Static, raw: Raw) -> pd.DataFrame:
     t = raw.facilities
     ev = raw.events
     state = np.where(t.connect_h <= static.clock.horizon_h, "operating", "pending").astype(object)
-    state[t.connect_h > static.clock.horizon_h] = "pending"
     closed_at = np.full(t.n, np.nan)
     for i, e, th in zip(ev["entity"], ev["event"], ev["t_h"], strict=True):
         state[i] = e

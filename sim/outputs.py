@@ -19,14 +19,14 @@ from sim.ensemble import EnsembleResult
 from sim.loader import dump_scenario
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe: NaN and infinities become null."""
+def json_safe(obj: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, keys strings."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     return obj
 
 
@@ -59,7 +59,7 @@ def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: di
         summary = result.summary()
         if extra:
             summary.update(extra)
-        (tmp / "summary.json").write_text(json.dumps(_clean(summary), indent=2) + "\n", encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n", encoding="utf-8")
         result.replications.to_parquet(tmp / "replications.parquet", index=False)
         result.timeseries().to_parquet(tmp / "timeseries.parquet", index=False)
         result.events.to_parquet(tmp / "events.parquet", index=False)

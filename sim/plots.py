@@ -353,6 +353,17 @@ def _shade_shedding(ax: Axes, run: RunData, shed: pd.Series) -> float:
     return hours
 
 
+def _target_band(ax: Axes, t: dict[str, Any]) -> None:
+    """Shade the target band ``relief_mw +- tolerance_mw``."""
+    ax.axhspan(
+        t["relief_mw"] - t["tolerance_mw"],
+        t["relief_mw"] + t["tolerance_mw"],
+        color=TARGET,
+        alpha=0.12,
+        label=f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW",
+    )
+
+
 def _mark_milestones(ax: Axes, run: RunData, legend: bool = True, lo: Any = None, hi: Any = None) -> None:
     """Numbered dashed lines at the scenario's dates; with ``legend`` the numbers
     are written at the top of ``ax`` and the lines carry ``"1: what, when"``
@@ -686,13 +697,7 @@ def relief_over_time(run: RunData) -> Figure:
     ax.plot(x, s["mean"], color="C0", lw=1.6, label="relief, ensemble mean")
     t = run.target
     if t:
-        ax.axhspan(
-            t["relief_mw"] - t["tolerance_mw"],
-            t["relief_mw"] + t["tolerance_mw"],
-            color=TARGET,
-            alpha=0.12,
-            label=f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW",
-        )
+        _target_band(ax, t)
         ax.axhline(t["relief_mw"], color=TARGET, lw=0.8)
         mean, lo, hi = run.estimate("relief_mw")
         by = run.local(t["by"])
@@ -749,13 +754,7 @@ def relief_by_kind(run: RunData) -> Figure:
     ax.plot(x, run.series("relief_mw", "national")["mean"], color="k", lw=1.0, label="total relief")
     t = run.target
     if t:
-        ax.axhspan(
-            t["relief_mw"] - t["tolerance_mw"],
-            t["relief_mw"] + t["tolerance_mw"],
-            color=TARGET,
-            alpha=0.12,
-            label=f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW",
-        )
+        _target_band(ax, t)
     _mark_milestones(ax, run)
     ax.set_ylim(bottom=0)
     ax.margins(x=0)
