@@ -45,10 +45,10 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 notebooks: $(DEV_STAMP)
-	$(BIN)/python -m sim.notebooks notebooks/*.ipynb
+	$(BIN)/python -m tools.run_notebooks notebooks/*.ipynb
 
 notebooks-clear: $(DEV_STAMP)
-	$(BIN)/python -m sim.notebooks --clear notebooks/*.ipynb
+	$(BIN)/python -m tools.run_notebooks --clear notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -53,9 +53,9 @@ def model_per_event(path: Path, reps: int = 20, rounds: int = 3) -> dict[str, fl
     (SimPy processes and unit outages) and a whole replication (with the balance
     and metrics). Best of ``rounds``, like the bare loop, since this machine's
     timings drift between runs."""
-    from sim.loader import load_scenario
-    from sim.metrics import evaluate
-    from sim.model import prepare, simulate
+    from sim.scenario.load import load_scenario
+    from sim.results.metrics import evaluate
+    from sim.model.replication import prepare, simulate
 
     static = prepare(load_scenario(path))
     simulate(static, 0)  # warm up
@@ -85,8 +85,8 @@ def reps_per_second(
     path: Path, reps: int, workers: int, overrides: tuple[str, ...] = (), rounds: int = 2
 ) -> float:
     """Replications per second of a whole ensemble (pool start-up included), best of ``rounds``."""
-    from sim.ensemble import run_ensemble
-    from sim.loader import load_scenario
+    from sim.experiments.ensemble import run_ensemble
+    from sim.scenario.load import load_scenario
 
     sc = load_scenario(path, overrides)
     best = float("inf")
@@ -104,8 +104,8 @@ def peak_memory_mb(path: Path, reps: int) -> float:
     and its workers' (forked from the measured process)."""
     code = (
         "import resource\n"
-        "from sim.ensemble import run_ensemble\n"
-        "from sim.loader import load_scenario\n"
+        "from sim.experiments.ensemble import run_ensemble\n"
+        "from sim.scenario.load import load_scenario\n"
         f"r = run_ensemble(load_scenario({str(path)!r}), replications={reps}, workers=2, progress=False)\n"
         "r.summary(); r.timeseries()\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"

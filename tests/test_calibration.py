@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import calibration
-from sim.loader import load_scenario
+from tools import calibration_table as calibration
+from sim.scenario.load import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def test_readme_table_is_generated_from_a_real_run(flagship_summary):
     readme = calibration.README.read_text(encoding="utf-8")
     assert calibration.current_block(readme) == calibration.table(flagship_summary), (
         "README.md's calibration table differs from a run of the flagship: "
-        "regenerate it with `python -m sim.calibration`"
+        "regenerate it with `python -m tools.calibration_table`"
     )
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from conftest import BAD, DATA, EXAMPLE, ROOT
 
-from sim.outputs import write_atomic
+from sim.report.runfolder import write_atomic
 
 #: file in tests/bad, (file named in the message, line, key and message as a regex)
 BAD_FILES = {
@@ -196,7 +196,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     """The console script itself, in a fresh process, with a relative path."""
     gridshed = ROOT / ".venv" / "bin" / "gridshed"
     if not gridshed.exists():
-        gridshed = [sys.executable, "-m", "sim.cli"]
+        gridshed = [sys.executable, "-m", "sim"]
     else:
         gridshed = [str(gridshed)]
     proc = subprocess.run(

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLE, ROOT
 
-from sim.compare import (
+from sim.experiments.compare import (
     DIFF_METRICS,
     compare,
     paired_differences,
@@ -25,9 +25,9 @@ from sim.compare import (
     sweep,
     without_crackdown,
 )
-from sim.ensemble import run_ensemble
+from sim.experiments.ensemble import run_ensemble
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
+from sim.scenario.load import load_scenario
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 NO_CRACKDOWN = ROOT / "scenarios" / "kazakhstan_2021_22_no_crackdown.yaml"

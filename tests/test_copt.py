@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from conftest import DATA
 
-from sim.ensemble import run_ensemble
-from sim.loader import load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.scenario.load import load_scenario
 
 SCENARIO = DATA / "copt_single_zone.yaml"
 

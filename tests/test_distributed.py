@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLE
 
 from sim.cli import main
-from sim.ensemble import run_ensemble
-from sim.loader import load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.scenario.load import load_scenario
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -17,12 +17,12 @@ import simpy
 from conftest import Z99, binomial_ok
 from scipy import stats
 
-from sim.clock import Clock
-from sim.enforcement import Agency, gamma_hours
-from sim.mining import Facilities, FacilityTable
-from sim.model import prepare, simulate
-from sim.recorder import Recorder
-from sim.schema import Duration, Enforcement, Scenario
+from sim.model.clock import Clock
+from sim.model.enforcement import Agency, gamma_hours
+from sim.model.mining import Facilities, FacilityTable
+from sim.model.replication import prepare, simulate
+from sim.model.recorder import Recorder
+from sim.scenario.schema import Duration, Enforcement, Scenario
 
 OUTCOMES = ("compliant", "closed_voluntarily", "disconnected_by_force")
 

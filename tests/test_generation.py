@@ -12,11 +12,11 @@ import pytest
 from conftest import Z99, binomial_ok, mean_ci
 from scipy import stats
 
-from sim.clock import Clock
-from sim.generation import available_capacity, initial_up, sample_outages, unit_table
-from sim.metrics import dispatch
-from sim.model import prepare, simulate
-from sim.schema import Scenario
+from sim.model.clock import Clock
+from sim.model.generation import available_capacity, initial_up, sample_outages, unit_table
+from sim.results.metrics import dispatch
+from sim.model.replication import prepare, simulate
+from sim.scenario.schema import Scenario
 
 
 def scenario(units, shocks=(), start="2022-01-01", end="2023-01-01", zones=("A", "B"), **extra):

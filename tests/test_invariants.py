@@ -1,6 +1,6 @@
 """Invariants that hold in every replication of the example scenario.
 
-Each test walks all the example's replications (sim.metrics.dispatch/evaluate
+Each test walks all the example's replications (sim.results.metrics.dispatch/evaluate
 with the records kept) and names the replication that breaks the rule.
 """
 
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE
 
-from sim.loader import load_scenario
-from sim.metrics import EPS_MW, dispatch, evaluate
-from sim.mining import ON_GRID
-from sim.model import prepare, simulate
-from sim.recorder import CLOSURES
+from sim.scenario.load import load_scenario
+from sim.results.metrics import EPS_MW, dispatch, evaluate
+from sim.model.mining import ON_GRID
+from sim.model.replication import prepare, simulate
+from sim.model.recorder import CLOSURES
 
 TOL = 1e-6  # MW
 

@@ -14,8 +14,8 @@ from conftest import DATA, EXAMPLE, MINIMAL
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.loader import dump_scenario, format_path, load_scenario, load_source
-from sim.schema import ColdSnap, DemandCsv, UnitTrip
+from sim.scenario.load import dump_scenario, format_path, load_scenario, load_source
+from sim.scenario.schema import ColdSnap, DemandCsv, UnitTrip
 
 
 def raises(match):

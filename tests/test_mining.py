@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.clock import Clock
-from sim.metrics import facility_load
-from sim.mining import ALREADY_CONNECTED, lognormal_sizes, sample_population
-from sim.model import prepare, simulate, streams
-from sim.schema import Scenario, SizeDistribution
+from sim.model.clock import Clock
+from sim.results.metrics import facility_load
+from sim.model.mining import ALREADY_CONNECTED, lognormal_sizes, sample_population
+from sim.model.replication import prepare, simulate, streams
+from sim.scenario.schema import Scenario, SizeDistribution
 
 Z90 = 1.2815515655446004  # 90th percentile of the standard normal
 

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from sim import notebooks
+from tools import run_notebooks as notebooks
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: Seconds one notebook may take (all three together should stay under a minute or so).
@@ -39,13 +39,13 @@ def test_notebook_is_committed_without_outputs(path):
     assert code and all(not c.outputs and c.execution_count is None for c in code)
     assert nb.metadata.kernelspec.name == "python3"
     assert "version" not in nb.metadata.get("language_info", {})  # no machine-specific Python version
-    assert notebooks.clear(path) is False  # what `python -m sim.notebooks --clear` leaves
+    assert notebooks.clear(path) is False  # what `python -m tools.run_notebooks --clear` leaves
 
 
 def test_notebooks_use_only_the_public_api_and_relative_paths(tmp_path):
     for path in NOTEBOOKS:
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-        assert "/work/" not in text and "sim.model" not in text and "sim.metrics" not in text, path.name
+        assert "/work/" not in text and "sim.model.replication" not in text and "sim.results.metrics" not in text, path.name
 
 
 def _notebook(folder, name, *sources):

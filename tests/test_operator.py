@@ -2,7 +2,7 @@
 network, link capacities, imports and orders.
 
 The differential tests follow PyPSA's test_pf_against_pandapower: the same
-random small grids are solved by sim.operator.solve and by an independent
+random small grids are solved by sim.dispatch.transfer.solve and by an independent
 formulation (scipy.optimize.linprog max-flow in the links' own directions).
 """
 
@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from sim import operator
-from sim.clock import Clock
-from sim.loader import load_scenario
-from sim.metrics import evaluate
-from sim.model import prepare, simulate
-from sim.schema import Scenario
+from sim.dispatch import transfer as operator
+from sim.model.clock import Clock
+from sim.scenario.load import load_scenario
+from sim.results.metrics import evaluate
+from sim.model.replication import prepare, simulate
+from sim.scenario.schema import Scenario
 
 TOL = 1e-6
 
@@ -39,7 +39,7 @@ def scenario(zones, links, **extra):
 
 
 def capacities(sc, net):
-    """``up``/``down`` of each zone's link to its parent, as :func:`sim.model.prepare`
+    """``up``/``down`` of each zone's link to its parent, as :func:`sim.model.replication.prepare`
     builds them (one column)."""
     Z = len(sc.zones)
     up, down = np.zeros(Z), np.zeros(Z)
@@ -170,7 +170,7 @@ def test_solve_serves_as_much_as_a_linear_program_max_flow(case):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(forests())
 def test_two_passes_on_leftovers_and_residual_links_give_the_lexicographic_optimum(case):
-    """Firm load first, then licensed miners on what is left (as sim.metrics.dispatch
+    """Firm load first, then licensed miners on what is left (as sim.results.metrics.dispatch
     does): the licensed total is the best possible without serving less firm load."""
     sc, supply, firm, licensed = case
     net = operator.build_network(sc)

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from sim.errors import ScenarioError
-from sim.loader import load_scenario, load_source
-from sim.plants import expand_plant_tables, plant_fleets, read_plant_table
-from sim.schema import PlantTable, PlantType, Scenario
+from sim.scenario.load import load_scenario, load_source
+from sim.scenario.plants import expand_plant_tables, plant_fleets, read_plant_table
+from sim.scenario.schema import PlantTable, PlantType, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
@@ -40,7 +40,7 @@ def haversine_km(lat1, lon1, lat2, lon2):
 
 
 def independent_zones(table: PlantTable) -> pd.DataFrame:
-    """Kept plants and their zones, computed without sim.plants."""
+    """Kept plants and their zones, computed without sim.scenario.plants."""
     df = pd.read_csv(CSV)
     df["name"] = df["Name"].str.strip()
     df = df[~df["name"].isin(table.exclude) & (df["Capacity"] > 0)].copy()
@@ -212,7 +212,7 @@ def test_plants_with_the_same_name_stay_distinct(tmp_path):
 def test_the_flagship_distance_agrees_with_a_known_distance():
     # Almaty to Nur-Sultan: about 970 km as the crow flies.
     assert haversine_km(43.24, 76.89, 51.17, 71.45) == pytest.approx(970, abs=15)
-    from sim.plants import _distance_km
+    from sim.scenario.plants import _distance_km
 
     assert _distance_km(43.24, 76.89, 51.17, 71.45) == pytest.approx(
         float(haversine_km(43.24, 76.89, 51.17, 71.45))

@@ -21,9 +21,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from sim import plots
-from sim.ensemble import run_ensemble
-from sim.loader import load_scenario
+from sim.report import plots
+from sim.experiments.ensemble import run_ensemble
+from sim.scenario.load import load_scenario
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 TIME_LABEL = "local time (Asia/Almaty, UTC+6)"

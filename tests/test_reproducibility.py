@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.ensemble import CHUNK, Moments, chunks, estimate, run_ensemble
-from sim.loader import load_scenario
-from sim.metrics import evaluate
-from sim.model import prepare, simulate
+from sim.experiments.ensemble import CHUNK, Moments, chunks, estimate, run_ensemble
+from sim.scenario.load import load_scenario
+from sim.results.metrics import evaluate
+from sim.model.replication import prepare, simulate
 
 PARQUETS = ("replications", "timeseries", "events", "facilities")
 

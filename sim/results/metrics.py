@@ -11,7 +11,7 @@ Everything here is vectorised over steps and zones. Definitions:
   with load shed (not in continuous time: two shortfalls in one step are one);
 - **peak shortfall** (MW): the largest firm load shed in one step.
 
-Step values are the state at the step's start (see :mod:`sim.clock`).
+Step values are the state at the step's start (see :mod:`sim.model.clock`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim import generation, operator
-from sim.model import Raw, Static
-from sim.recorder import CLOSURES
+from sim.model import generation
+from sim.dispatch import transfer as operator
+from sim.model.replication import Raw, Static
+from sim.model.recorder import CLOSURES
 
 #: Shed below this (MW) counts as none: guards against round-off.
 EPS_MW = 1e-6

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.clock import Clock
-from sim.schema import LinkCut, Scenario
+from sim.model.clock import Clock
+from sim.scenario.schema import LinkCut, Scenario
 
 
 @dataclass(frozen=True)

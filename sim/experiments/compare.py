@@ -35,11 +35,11 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.ensemble import EnsembleResult, estimate, run_ensemble, wilson
+from sim.experiments.ensemble import EnsembleResult, estimate, run_ensemble, wilson
 from sim.errors import Problem, ScenarioError
-from sim.loader import format_path, load_scenario
-from sim.outputs import json_safe, write_atomic
-from sim.schema import Scenario
+from sim.scenario.load import format_path, load_scenario
+from sim.report.runfolder import json_safe, write_atomic
+from sim.scenario.schema import Scenario
 
 #: Metrics whose paired differences a comparison reports (national totals).
 DIFF_METRICS = ("eue_mwh", "lole_h", "lolf", "peak_shortfall_mw", "relief_mw")

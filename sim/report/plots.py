@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from sim.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
-    from sim.ensemble import EnsembleResult
+    from sim.experiments.ensemble import EnsembleResult
 
 #: Mean shed below this (MW) counts as none.
 SHED_EPS_MW = 1e-6

@@ -2,7 +2,7 @@
 
 :func:`prepare` builds what every replication shares (demand shape, units,
 link capacities, orders) once per scenario; :func:`simulate` runs one
-replication and returns its raw records; :func:`sim.metrics.evaluate` turns
+replication and returns its raw records; :func:`sim.results.metrics.evaluate` turns
 those into results.
 """
 
@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim import demand, generation, operator
-from sim.clock import Clock
-from sim.enforcement import Agency
-from sim.mining import Facilities, FacilityTable, sample_population
-from sim.recorder import Recorder
-from sim.schema import Exodus, Scenario
+from sim.model import demand
+from sim.model import generation
+from sim.dispatch import transfer as operator
+from sim.model.clock import Clock
+from sim.model.enforcement import Agency
+from sim.model.mining import Facilities, FacilityTable, sample_population
+from sim.model.recorder import Recorder
+from sim.scenario.schema import Exodus, Scenario
 
 #: Random streams of a replication, one per component (DESIGN.md section 4).
 STREAMS = ("population", "outages", "enforcement", "shocks", "weather")

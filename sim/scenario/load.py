@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 KeyPath = tuple[str | int, ...]
 
@@ -474,7 +474,7 @@ def load_scenario(
     ``overrides`` are ``KEY.PATH=VALUE`` strings (``--set``). Plant tables are
     expanded into fleets. Raises :class:`ScenarioError` listing every problem.
     """
-    from sim.plants import expand_plant_tables
+    from sim.scenario.plants import expand_plant_tables
 
     src = load_source(path)
     apply_overrides(src, overrides)
@@ -487,7 +487,7 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     if check_data:
-        from sim.demand import check_demand_files
+        from sim.model.demand import check_demand_files
 
         try:
             check_demand_files(sc, src)

@@ -15,13 +15,13 @@ from typing import Any
 import click
 
 from sim.errors import ScenarioError
-from sim.loader import load_scenario
+from sim.scenario.load import load_scenario
 
 #: Subcommands defined in other modules, imported only when used.
 LAZY = {
-    "compare": "sim.compare:compare_command",
-    "sweep": "sim.compare:sweep_command",
-    "plot": "sim.plots:plot_command",
+    "compare": "sim.experiments.compare:compare_command",
+    "sweep": "sim.experiments.compare:sweep_command",
+    "plot": "sim.report.plots:plot_command",
 }
 
 
@@ -150,8 +150,8 @@ def run(
     quiet: bool,
 ) -> None:
     """Run SCENARIO's replications and write DIR/<name>/ (see --out)."""
-    from sim.ensemble import run_ensemble
-    from sim.outputs import write_run
+    from sim.experiments.ensemble import run_ensemble
+    from sim.report.runfolder import write_run
 
     sc = load_scenario(scenario, overrides)
     base_sc = load_scenario(baseline, overrides) if baseline is not None else None
@@ -169,7 +169,7 @@ def run(
     )
     extra = None
     if base_sc is not None:
-        from sim.compare import paired_differences
+        from sim.experiments.compare import paired_differences
 
         # Same seed and replications: pairs share population, outages and weather.
         base = run_ensemble(
@@ -254,7 +254,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
-    from sim.schema import Scenario
+    from sim.scenario.schema import Scenario
 
     click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
 

@@ -2,7 +2,7 @@
 
 These pydantic models are the reference documentation of the scenario format
 (``gridshed schema`` prints them as JSON Schema). They are frozen and reject
-unknown keys; :mod:`sim.loader` turns their errors into messages that name the
+unknown keys; :mod:`sim.scenario.load` turns their errors into messages that name the
 file, the line and the key.
 
 Conventions: capacities and loads in MW, energy in MWh, durations in hours

@@ -1,10 +1,10 @@
-"""Run the project's notebooks with nbclient: ``python -m sim.notebooks FILES``.
+"""Run the project's notebooks with nbclient: ``python -m tools.run_notebooks FILES``.
 
 Each notebook runs in a fresh kernel of *this* Python interpreter (so the
 virtual environment's ``sim`` is the one imported, whatever kernels are
 registered on the machine), with the notebook's folder as working directory.
 
-- ``python -m sim.notebooks notebooks/*.ipynb``: execute and save the outputs in place;
+- ``python -m tools.run_notebooks notebooks/*.ipynb``: execute and save the outputs in place;
 - ``--check``: execute without writing (what the tests do);
 - ``--clear``: strip outputs and execution counts without executing (notebooks
   are committed that way).
@@ -88,7 +88,7 @@ def clear(path: str | Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: execute (or clear) notebooks; exit 1 if any fails."""
-    parser = argparse.ArgumentParser(prog="python -m sim.notebooks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, help="notebooks (.ipynb)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="execute without writing outputs")

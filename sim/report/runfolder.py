@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.ensemble import EnsembleResult
-from sim.loader import dump_scenario
+from sim.experiments.ensemble import EnsembleResult
+from sim.scenario.load import dump_scenario
 
 
 def json_safe(obj: Any) -> Any:
@@ -65,7 +65,7 @@ def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: di
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.facilities.to_parquet(tmp / "facilities.parquet", index=False)
         if figures:
-            from sim import plots
+            from sim.report import plots
 
             plots.write_figures(plots.RunData.from_result(result), tmp / "figures")
 

@@ -13,9 +13,9 @@ import heapq
 import numpy as np
 import simpy
 
-from sim.clock import Clock
-from sim.mining import Facilities
-from sim.schema import Duration, Enforcement
+from sim.model.clock import Clock
+from sim.model.mining import Facilities
+from sim.scenario.schema import Duration, Enforcement
 
 
 def gamma_hours(d: Duration, rng: np.random.Generator) -> float:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.clock import Clock
-from sim.schema import OutageRate, Scenario, UnitTrip
+from sim.model.clock import Clock
+from sim.scenario.schema import OutageRate, Scenario, UnitTrip
 
 
 @dataclass(frozen=True)

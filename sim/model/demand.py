@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.clock import Clock
+from sim.model.clock import Clock
 from sim.errors import Problem, ScenarioError
-from sim.schema import ColdSnap, DemandCsv, DemandGrowth, LoadShape, Scenario
+from sim.scenario.schema import ColdSnap, DemandCsv, DemandGrowth, LoadShape, Scenario
 
 if TYPE_CHECKING:
-    from sim.loader import Source
+    from sim.scenario.load import Source
 
 
 def shape_demand(shape: LoadShape, clock: Clock) -> np.ndarray:

@@ -7,7 +7,7 @@ Life cycle (DESIGN.md section 2)::
     disconnected_by_force -> reconnected
 
 Curtailment of licensed miners by the operator (shortage) and limits by its
-orders are computed by the vectorised balance (:mod:`sim.operator`), not as
+orders are computed by the vectorised balance (:mod:`sim.dispatch.transfer`), not as
 per-facility events: they depend on the hour's balance, not on the facility.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.clock import Clock
-from sim.recorder import Recorder
-from sim.schema import Exodus, MiningWave, Population, Scenario, SizeDistribution
+from sim.model.clock import Clock
+from sim.model.recorder import Recorder
+from sim.scenario.schema import Exodus, MiningWave, Population, Scenario, SizeDistribution
 
 #: States in which a facility draws its load from the grid.
 ON_GRID = frozenset({"operating", "inspected", "compliant", "reconnected"})

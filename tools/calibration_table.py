@@ -1,7 +1,7 @@
 """The calibration table: reported figures beside the model's estimates.
 
 The reported figures are targets to compare with, never inputs: nothing here
-feeds the model. ``python -m sim.calibration [SCENARIO]`` runs the scenario
+feeds the model. ``python -m tools.calibration_table [SCENARIO]`` runs the scenario
 with its own seed and replications and rewrites the table in README.md between
 the markers, so the README always shows a real run; a test checks that it does.
 """
@@ -86,8 +86,8 @@ def table(summary: dict[str, Any]) -> str:
 
 def summary_of(path: Path = FLAGSHIP, workers: int | None = None) -> dict[str, Any]:
     """Run a scenario with its own seed and replications; its summary."""
-    from sim.ensemble import run_ensemble
-    from sim.loader import load_scenario
+    from sim.experiments.ensemble import run_ensemble
+    from sim.scenario.load import load_scenario
 
     return run_ensemble(load_scenario(path), workers=workers, progress=False).summary()
 

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
-from sim.model import Static, prepare, simulate
-from sim.schema import Scenario
+from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.model.replication import Static, prepare, simulate
+from sim.scenario.schema import Scenario
 
 #: Replications per task; fixed so results do not depend on the worker count.
 CHUNK = 25

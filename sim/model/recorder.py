@@ -1,5 +1,5 @@
 """Flat, append-only event records: columns that become arrays in one call
-(and a DataFrame in :func:`sim.metrics.events_frame`).
+(and a DataFrame in :func:`sim.results.metrics.events_frame`).
 
 SimPy processes only change state and append here; metrics are computed
 afterwards from these records (DESIGN.md section 3).

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.errors import Problem, ScenarioError
-from sim.schema import Fleet, PlantTable, PlantType, Scenario
+from sim.scenario.schema import Fleet, PlantTable, PlantType, Scenario
 
 if TYPE_CHECKING:
-    from sim.loader import Source
+    from sim.scenario.load import Source
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
