@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.scenario.load import load_scenario
 from sim.model.replication import prepare
+from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"

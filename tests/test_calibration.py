@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools import calibration_table as calibration
 from sim.scenario.load import load_scenario
+from tools import calibration_table as calibration
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from scipy import stats
 from sim.model.clock import Clock
 from sim.model.enforcement import Agency, gamma_hours
 from sim.model.mining import Facilities, FacilityTable
-from sim.model.replication import prepare, simulate
 from sim.model.recorder import Recorder
+from sim.model.replication import prepare, simulate
 from sim.scenario.schema import Duration, Enforcement, Scenario
 
 OUTCOMES = ("compliant", "closed_voluntarily", "disconnected_by_force")

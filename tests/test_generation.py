@@ -12,9 +12,9 @@ import pytest
 from conftest import Z99, binomial_ok, mean_ci
 from scipy import stats
 
+from sim.model.balance import dispatch
 from sim.model.clock import Clock
 from sim.model.generation import available_capacity, initial_up, sample_outages, unit_table
-from sim.results.metrics import dispatch
 from sim.model.replication import prepare, simulate
 from sim.scenario.schema import Scenario
 

@@ -1,6 +1,6 @@
 """Invariants that hold in every replication of the example scenario.
 
-Each test walks all the example's replications (sim.results.metrics.dispatch/evaluate
+Each test walks all the example's replications (sim.model.balance.dispatch, sim.results.metrics.evaluate
 with the records kept) and names the replication that breaks the rule.
 """
 
@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE
 
-from sim.scenario.load import load_scenario
-from sim.results.metrics import EPS_MW, dispatch, evaluate
-from sim.model.mining import ON_GRID
+from sim.dispatch.balance import EPS_MW
+from sim.model.balance import dispatch
 from sim.model.replication import prepare, simulate
-from sim.model.recorder import CLOSURES
+from sim.results.metrics import evaluate
+from sim.scenario.load import load_scenario
+from sim.vocab import CLOSURES, ON_GRID
 
 TOL = 1e-6  # MW
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from sim.model.balance import facility_load
 from sim.model.clock import Clock
-from sim.results.metrics import facility_load
 from sim.model.mining import ALREADY_CONNECTED, lognormal_sizes, sample_population
 from sim.model.replication import prepare, simulate, streams
 from sim.scenario.schema import Scenario, SizeDistribution

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from sim.dispatch import transfer as operator
+from sim.dispatch import transfer
+from sim.model import network
 from sim.model.clock import Clock
-from sim.scenario.load import load_scenario
-from sim.results.metrics import evaluate
 from sim.model.replication import prepare, simulate
+from sim.results.metrics import evaluate
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 TOL = 1e-6
@@ -155,11 +156,11 @@ def check_solution(sc, net, supply, load, up, down, served, flow_up, leftover):
 @given(forests())
 def test_solve_serves_as_much_as_a_linear_program_max_flow(case):
     sc, supply, firm, _ = case
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     up1, down1 = capacities(sc, net)
     T = supply.shape[1]
     up, down = np.repeat(up1[:, None], T, 1), np.repeat(down1[:, None], T, 1)
-    served, flow_up, leftover = operator.solve(net, supply, firm, up, down)
+    served, flow_up, leftover = transfer.solve(net, supply, firm, up, down)
     check_solution(sc, net, supply, firm, up, down, served, flow_up, leftover)
     check_within_links(sc, net, flow_up)
     for t in range(T):
@@ -170,15 +171,15 @@ def test_solve_serves_as_much_as_a_linear_program_max_flow(case):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(forests())
 def test_two_passes_on_leftovers_and_residual_links_give_the_lexicographic_optimum(case):
-    """Firm load first, then licensed miners on what is left (as sim.results.metrics.dispatch
+    """Firm load first, then licensed miners on what is left (as sim.model.balance.dispatch
     does): the licensed total is the best possible without serving less firm load."""
     sc, supply, firm, licensed = case
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     up1, down1 = capacities(sc, net)
     T = supply.shape[1]
     up, down = np.repeat(up1[:, None], T, 1), np.repeat(down1[:, None], T, 1)
-    served, x, left = operator.solve(net, supply, firm, up, down)
-    served2, x2, left2 = operator.solve(net, left, licensed, up - x, down + x)
+    served, x, left = transfer.solve(net, supply, firm, up, down)
+    served2, x2, left2 = transfer.solve(net, left, licensed, up - x, down + x)
     check_solution(sc, net, left, licensed, up - x, down + x, served2, x2, left2)
     check_within_links(sc, net, x + x2)
     for t in range(T):
@@ -195,7 +196,7 @@ def one_link(capacity, reverse=None):
     if reverse is not None:
         link["reverse_capacity_mw"] = reverse
     sc = scenario(["A", "B"], [link])
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     up, down = capacities(sc, net)
     return net, up[:, None], down[:, None]
 
@@ -204,7 +205,7 @@ def test_a_surplus_zone_helps_its_neighbour_up_to_the_link_capacity():
     net, up, down = one_link(30)
     supply = np.array([[200.0], [50.0]])
     load = np.array([[100.0], [100.0]])
-    served, flow, left = operator.solve(net, supply, load, up, down)
+    served, flow, left = transfer.solve(net, supply, load, up, down)
     assert served[:, 0].tolist() == [100.0, 80.0]
     assert flow[1, 0] == -30.0  # B receives 30 MW from its parent A
     assert left[:, 0].tolist() == [70.0, 0.0]
@@ -214,7 +215,7 @@ def test_the_reverse_capacity_limits_flow_against_the_link_direction():
     net, up, down = one_link(100, reverse=10)
     supply = np.array([[0.0], [300.0]])
     load = np.array([[50.0], [100.0]])
-    served, _, left = operator.solve(net, supply, load, up, down)
+    served, _, left = transfer.solve(net, supply, load, up, down)
     assert served[:, 0].tolist() == [10.0, 100.0]  # B -> A is against A -> B
     assert left[1, 0] == 190.0
 
@@ -223,7 +224,7 @@ def test_a_zone_serves_its_own_load_before_exporting():
     net, up, down = one_link(100)
     supply = np.array([[60.0], [0.0]])
     load = np.array([[50.0], [50.0]])
-    served, _, _ = operator.solve(net, supply, load, up, down)
+    served, _, _ = transfer.solve(net, supply, load, up, down)
     assert served[:, 0].tolist() == [50.0, 10.0]
 
 
@@ -235,11 +236,11 @@ def test_power_crosses_a_middle_zone_on_a_chain():
             {"name": "bc", "from": "B", "to": "C", "capacity_mw": 25},
         ],
     )
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     up, down = capacities(sc, net)
     supply = np.array([[100.0], [50.0], [0.0]])
     load = np.array([[10.0], [50.0], [80.0]])
-    served, flow, _ = operator.solve(net, supply, load, up[:, None], down[:, None])
+    served, flow, _ = transfer.solve(net, supply, load, up[:, None], down[:, None])
     assert served[:, 0].tolist() == [10.0, 50.0, 25.0]
     assert link_flows(sc, net, flow)[:, 0].tolist() == [25.0, 25.0]
 
@@ -252,11 +253,11 @@ def test_a_short_parent_shares_what_it_can_give_in_proportion_to_requests():
             {"name": "p2", "from": "P", "to": "C2", "capacity_mw": 100},
         ],
     )
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     up, down = capacities(sc, net)
     supply = np.array([[90.0], [0.0], [0.0]])
     load = np.array([[30.0], [20.0], [60.0]])
-    served, _, left = operator.solve(net, supply, load, up[:, None], down[:, None])
+    served, _, left = transfer.solve(net, supply, load, up[:, None], down[:, None])
     assert served[:, 0] == pytest.approx([30.0, 15.0, 45.0])
     assert left[:, 0] == pytest.approx([0.0, 0.0, 0.0])
 
@@ -273,7 +274,7 @@ def test_the_network_roots_each_group_at_its_first_zone_and_lists_parents_first(
             {"name": "ed", "from": "E", "to": "D", "capacity_mw": 1},
         ],
     )
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     assert net.parent.tolist() == [-1, 0, 1, -1, 3]
     assert net.link.tolist() == [-1, 1, 0, -1, 2]
     # B's link to its parent A is ab (A -> B): flowing up is against it.
@@ -292,11 +293,11 @@ def test_links_from_outside_systems_are_imports_not_tree_edges():
         ],
         outside=["Russia", "Asia"],
     )
-    net = operator.build_network(sc)
+    net = network.build_network(sc)
     assert net.parent.tolist() == [-1, -1]
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
-    fwd, _back = operator.link_capacity(sc, clock)
-    imports = operator.import_capacity(sc, fwd)
+    fwd, _back = network.link_capacity(sc, clock)
+    imports = network.import_capacity(sc, fwd)
     assert imports.shape == (2, 24)
     assert (imports[0] == 100).all() and (imports[1] == 0).all()
 
@@ -316,7 +317,7 @@ def test_a_link_cut_scales_both_directions_inside_its_window_only():
         ],
     )
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
-    fwd, back = operator.link_capacity(sc, clock)
+    fwd, back = network.link_capacity(sc, clock)
     inside = np.zeros(24, bool)
     inside[6:10] = True
     assert (fwd[0, inside] == 25).all() and (back[0, inside] == 10).all()
@@ -346,7 +347,7 @@ def test_overlapping_orders_take_the_strictest_limit_and_only_lasting_ones_count
         },
     )
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
-    allowed, lasting = operator.limit_factors(sc, clock)
+    allowed, lasting = network.limit_factors(sc, clock)
     expect_a = np.where(np.arange(24) < 12, 0.5, 1.0)
     expect_b = np.where(np.arange(24) < 6, 0.5, 0.2)
     assert allowed[0].tolist() == expect_a.tolist()

@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.experiments.ensemble import CHUNK, Moments, chunks, estimate, run_ensemble
-from sim.scenario.load import load_scenario
-from sim.results.metrics import evaluate
+from sim.experiments.ensemble import CHUNK, chunks, run_ensemble
 from sim.model.replication import prepare, simulate
+from sim.results.metrics import evaluate
+from sim.results.stats import Moments, estimate
+from sim.scenario.load import load_scenario
 
 PARQUETS = ("replications", "timeseries", "events", "facilities")
 

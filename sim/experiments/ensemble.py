@@ -10,7 +10,6 @@ the number of replications (unless ``keep_timeseries``).
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -21,89 +20,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.experiments.result import EnsembleResult
 from sim.model.replication import Static, prepare, simulate
+from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
 from sim.scenario.schema import Scenario
 
 #: Replications per task; fixed so results do not depend on the worker count.
 CHUNK = 25
 #: Replications whose events and facilities are kept in full.
 KEEP_RECORDS = 5
-
-
-class Moments:
-    """Running count, mean and sum of squared deviations (Welford, Chan merge)."""
-
-    __slots__ = ("m2", "mean", "n")
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.mean: Any = 0.0
-        self.m2: Any = 0.0
-
-    def add(self, x: np.ndarray) -> None:
-        """Add one observation (an array of any shape)."""
-        self.n += 1
-        d = x - self.mean
-        self.mean = self.mean + d / self.n
-        self.m2 = self.m2 + d * (x - self.mean)
-
-    def merge(self, other: Moments) -> None:
-        """Combine with the moments of a disjoint set of observations."""
-        if other.n == 0:
-            return
-        if self.n == 0:
-            self.n, self.mean, self.m2 = other.n, other.mean, other.m2
-            return
-        n = self.n + other.n
-        d = other.mean - self.mean
-        self.mean = self.mean + d * (other.n / n)
-        self.m2 = self.m2 + other.m2 + d * d * (self.n * other.n / n)
-        self.n = n
-
-    @property
-    def std(self) -> Any:
-        """Sample standard deviation (0 for fewer than two observations)."""
-        return np.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else self.mean * 0.0
-
-
-class Sums:
-    """Shifted sums of a batch of arrays, updated in place (no temporaries but one).
-
-    Cheaper per observation than Welford's update; turned into :class:`Moments`
-    once per chunk. Shifting by the first observation keeps the sum of squares
-    free of cancellation.
-    """
-
-    __slots__ = ("buf", "n", "q", "s", "shift")
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.shift: np.ndarray | None = None
-
-    def add(self, x: np.ndarray) -> None:
-        """Add one observation."""
-        if self.shift is None:
-            self.shift = np.array(x, dtype=float)
-            self.s = np.zeros_like(self.shift)
-            self.q = np.zeros_like(self.shift)
-            self.buf = np.empty_like(self.shift)
-        np.subtract(x, self.shift, out=self.buf)
-        self.s += self.buf
-        self.buf *= self.buf
-        self.q += self.buf
-        self.n += 1
-
-    def moments(self) -> Moments:
-        """Count, mean and sum of squared deviations."""
-        m = Moments()
-        if self.n:
-            m.n = self.n
-            m.mean = self.shift + self.s / self.n
-            m.m2 = np.maximum(self.q - self.s * self.s / self.n, 0.0)
-        return m
 
 
 @dataclass
@@ -144,154 +71,6 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
 def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
     """Simulate and evaluate one replication."""
     return evaluate(static, simulate(static, replication), keep_records=keep_records)
-
-
-@dataclass
-class Estimate:
-    """Mean of a metric over replications with its 95 % confidence interval."""
-
-    mean: float
-    ci95_low: float
-    ci95_high: float
-    std: float
-    n: int
-
-    def as_dict(self) -> dict[str, float]:
-        """Plain dict for JSON."""
-        return {
-            "mean": self.mean,
-            "ci95_low": self.ci95_low,
-            "ci95_high": self.ci95_high,
-            "std": self.std,
-            "n": self.n,
-        }
-
-
-def estimate(values: np.ndarray) -> Estimate:
-    """Mean and Student-t 95 % interval of independent replications."""
-    v = np.asarray(values, dtype=float)
-    n = v.size
-    mean = float(v.mean()) if n else float("nan")
-    sd = float(v.std(ddof=1)) if n > 1 else 0.0
-    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else float("nan")
-    return Estimate(mean, mean - half, mean + half, sd, n)
-
-
-def wilson(successes: float, n: int) -> tuple[float, float]:
-    """Wilson 95 % interval of a binomial proportion."""
-    if n == 0:
-        return float("nan"), float("nan")
-    z = 1.959963984540054
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-@dataclass
-class EnsembleResult:
-    """Everything an ensemble produced, as tidy DataFrames and a summary."""
-
-    scenario: Scenario
-    static: Static
-    replications: pd.DataFrame
-    """One row per replication, one column per metric."""
-    moments: dict[str, Moments]
-    events: pd.DataFrame
-    facilities: pd.DataFrame
-    sim_events: int
-    series: list[dict[str, np.ndarray]] = field(default_factory=list)
-    """Full time series per replication, only with ``keep_timeseries``."""
-
-    @property
-    def n(self) -> int:
-        """Number of replications."""
-        return len(self.replications)
-
-    def estimate(self, metric: str) -> Estimate:
-        """Mean and interval of one metric."""
-        return estimate(self.replications[metric].to_numpy())
-
-    def summary(self) -> dict[str, Any]:
-        """Headline metrics with intervals, the target check and by-zone losses."""
-        sc = self.scenario
-        out: dict[str, Any] = {"scenario": sc.name, "seed": sc.seed, "replications": self.n}
-        cols = [c for c in self.replications.columns if c != "replication" and "." not in c]
-        for c in cols:
-            if c != "within_target":
-                out[c] = self.estimate(c).as_dict()
-        out["by_zone"] = {
-            z: {
-                m: self.estimate(f"{m}.{z}").as_dict()
-                for m in ("eue_mwh", "lole_h", "lolf", "peak_shortfall_mw")
-            }
-            for z in sc.zones
-        }
-        if sc.target is not None:
-            t = sc.target
-            hits = float(self.replications["within_target"].sum())
-            lo, hi = wilson(hits, self.n)
-            rel = self.estimate("relief_mw")
-            out["target"] = {
-                "relief_mw": t.relief_mw,
-                "tolerance_mw": t.tolerance_mw,
-                "by": t.by.isoformat(),
-                "probability_within": {"mean": hits / self.n, "ci95_low": lo, "ci95_high": hi},
-                "verdict": verdict(rel, t.relief_mw, t.tolerance_mw),
-            }
-        return out
-
-    def timeseries(self) -> pd.DataFrame:
-        """Per step and zone (``national`` for sums), the ensemble mean and bands.
-
-        Columns: ``time, zone, variable, mean, std, ci95_low, ci95_high`` where
-        the interval is that of the mean (Student t) and ``std`` the spread
-        between replications. Variables are in MW, except ``loss_of_load``,
-        whose mean is the probability that the zone sheds load at that step.
-        """
-        idx = self.static.clock.index
-        n = self.n
-        tq = float(stats.t.ppf(0.975, n - 1)) if n > 1 else float("nan")
-        frames = []
-        for name in ZONE_SERIES:
-            m = self.moments[name]
-            for z, zone in enumerate(self.static.zones):
-                frames.append(_series_frame(idx, zone, name, m.mean[z], m.std[z], tq, n))
-        for name in RELIEF_SERIES:
-            m = self.moments[name]
-            frames.append(_series_frame(idx, "national", name, m.mean, m.std, tq, n))
-        return pd.concat(frames, ignore_index=True)
-
-
-def _series_frame(idx: pd.DatetimeIndex, zone: str, name: str, mean, std, tq: float, n: int) -> pd.DataFrame:
-    half = tq * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
-    return pd.DataFrame(
-        {
-            "time": idx,
-            "zone": zone,
-            "variable": name,
-            "mean": mean,
-            "std": std,
-            "ci95_low": mean - half,
-            "ci95_high": mean + half,
-        }
-    )
-
-
-def verdict(rel: Estimate, target: float, tol: float) -> str:
-    """Where the 95 % interval of mean relief lies against ``target +- tol``.
-
-    ``consistent``: inside the band; ``short``: below it; ``above``: above it;
-    ``inconclusive``: it straddles an edge (more replications may settle it).
-    """
-    lo, hi = target - tol, target + tol
-    if rel.ci95_low >= lo and rel.ci95_high <= hi:
-        return "consistent"
-    if rel.ci95_high < lo:
-        return "short"
-    if rel.ci95_low > hi:
-        return "above"
-    return "inconclusive"
 
 
 def chunks(start: int, stop: int) -> Iterator[tuple[int, int, int]]:

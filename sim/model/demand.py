@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.clock import Clock
 from sim.errors import Problem, ScenarioError
+from sim.model.clock import Clock
 from sim.scenario.schema import ColdSnap, DemandCsv, DemandGrowth, LoadShape, Scenario
 
 if TYPE_CHECKING:

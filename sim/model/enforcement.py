@@ -16,11 +16,17 @@ import simpy
 from sim.model.clock import Clock
 from sim.model.mining import Facilities
 from sim.scenario.schema import Duration, Enforcement
+from sim.vocab import FacilityState as S
+
+HOURS_PER_DAY = 24.0
+#: When no operating site is left to inspect, a free team looks again after this
+#: many hours (h): once a day, as new sites connect at most that often to matter.
+REPOLL_H = 24.0
 
 
 def gamma_hours(d: Duration, rng: np.random.Generator) -> float:
     """A duration in hours with mean ``mean_days`` and coefficient of variation ``cv``."""
-    mean_h = d.mean_days * 24.0
+    mean_h = d.mean_days * HOURS_PER_DAY
     if d.cv == 0:
         return mean_h
     shape = 1.0 / d.cv**2
@@ -110,9 +116,9 @@ class Agency:
                 break
             site = self.pick()
             if site is None:
-                # Nothing to inspect now: look again in a day (new sites may connect).
+                # Nothing to inspect now: look again later (new sites may connect).
                 self.teams.release(req)
-                yield self.env.timeout(min(24.0, self.end_h - self.env.now))
+                yield self.env.timeout(min(REPOLL_H, self.end_h - self.env.now))
                 continue
             self.facilities.inspected[site] = True
             self.env.process(self.inspect(site, req))
@@ -120,23 +126,23 @@ class Agency:
     def inspect(self, site: int, req: simpy.resources.resource.Request):
         """Process: one team inspects one site, then the outcome is applied."""
         f, spec, rng = self.facilities, self.spec, self.rng
-        f.set_state(site, "inspected")
+        f.set_state(site, S.INSPECTED)
         yield self.env.timeout(gamma_hours(spec.inspection, rng))
         licensed = bool(f.table.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey
         u = rng.random()
-        if f.state[site] != "inspected":  # left meanwhile (exodus)
+        if f.state[site] != S.INSPECTED:  # left meanwhile (exodus)
             self.teams.release(req)
             return
         if u < out.compliant:
-            f.set_state(site, "compliant")
+            f.set_state(site, S.COMPLIANT)
         elif u < out.compliant + out.closed_voluntarily:
-            f.set_state(site, "closed_voluntarily")
+            f.set_state(site, S.CLOSED_VOLUNTARILY)
         else:
             seized = rng.random() < spec.seizure_probability
             case = rng.random() < spec.criminal_case_probability
             devices = int(f.table.devices[site]) if seized else 0
-            f.set_state(site, "disconnected_by_force", count=devices, flag=int(case))
+            f.set_state(site, S.DISCONNECTED_BY_FORCE, count=devices, flag=int(case))
             if not seized and rng.random() < spec.reconnection_probability:
                 self.env.process(f.reconnect(site, gamma_hours(spec.reconnection_delay, rng)))
         self.teams.release(req)

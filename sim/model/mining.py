@@ -21,9 +21,10 @@ import simpy
 from sim.model.clock import Clock
 from sim.model.recorder import Recorder
 from sim.scenario.schema import Exodus, MiningWave, Population, Scenario, SizeDistribution
+from sim.vocab import ON_GRID, LegalStatus
+from sim.vocab import FacilityState as S
 
 #: States in which a facility draws its load from the grid.
-ON_GRID = frozenset({"operating", "inspected", "compliant", "reconnected"})
 #: Offset used for facilities that were connected before the scenario starts.
 ALREADY_CONNECTED = -1.0
 
@@ -137,7 +138,7 @@ class Facilities:
         self.env = env
         self.table = table
         self.record = record
-        self.state = ["operating" if c <= 0 else "pending" for c in table.connect_h]
+        self.state = [S.OPERATING if c <= 0 else S.PENDING for c in table.connect_h]
         self.inspected = np.zeros(table.n, dtype=bool)
         #: Whether each facility is operating (or reconnected): the sites an agency may visit.
         self.operating = table.connect_h <= 0
@@ -148,12 +149,12 @@ class Facilities:
         """Whether facility ``i`` draws its load now."""
         return self.state[i] in ON_GRID
 
-    def set_state(self, i: int, new: str, count: int = 0, flag: int = 0) -> None:
+    def set_state(self, i: int, new: S, count: int = 0, flag: int = 0) -> None:
         """Move facility ``i`` to ``new`` and record the load change."""
         before = self.on_grid(i)
         self.state[i] = new
-        self.operating[i] = new in ("operating", "reconnected")
-        if new == "operating":
+        self.operating[i] = new in (S.OPERATING, S.RECONNECTED)
+        if new == S.OPERATING:
             self.arrivals.append(i)
         after = self.on_grid(i)
         load = float(self.table.load_mw[i])
@@ -167,7 +168,7 @@ class Facilities:
             if t[i] <= 0:
                 continue
             yield self.env.timeout(t[i] - self.env.now)
-            self.set_state(int(i), "operating")
+            self.set_state(int(i), S.OPERATING)
 
     def exodus(self, shock: Exodus, clock: Clock, rng: np.random.Generator):
         """Process: each operating facility of the status leaves with chance ``share``
@@ -175,7 +176,7 @@ class Facilities:
         start = clock.hours(shock.start)
         end = clock.horizon_h if shock.end is None else clock.hours(shock.end)
         yield self.env.timeout(max(start - self.env.now, 0.0))
-        lic = shock.legal_status == "licensed"
+        lic = shock.legal_status == LegalStatus.LICENSED
         who = [i for i in range(self.table.n) if self.table.licensed[i] == lic and self.on_grid(i)]
         leave = rng.random(len(who)) < shock.share
         times = rng.uniform(start, end, len(who))
@@ -185,10 +186,10 @@ class Facilities:
                 break
             yield self.env.timeout(t - self.env.now)
             if self.on_grid(i):
-                self.set_state(i, "exited")
+                self.set_state(i, S.EXITED)
 
     def reconnect(self, i: int, delay_h: float):
         """Process: a site disconnected by force comes back after ``delay_h``."""
         yield self.env.timeout(delay_h)
-        if self.state[i] == "disconnected_by_force":
-            self.set_state(i, "reconnected")
+        if self.state[i] == S.DISCONNECTED_BY_FORCE:
+            self.set_state(i, S.RECONNECTED)

@@ -7,10 +7,9 @@ afterwards from these records (DESIGN.md section 3).
 
 from __future__ import annotations
 
-import numpy as np
+from enum import StrEnum
 
-#: Events that take a facility's load off the grid (relief), by kind.
-CLOSURES = ("closed_voluntarily", "disconnected_by_force", "exited")
+import numpy as np
 
 
 class Recorder:
@@ -32,7 +31,14 @@ class Recorder:
         self.flag: list[int] = []
 
     def __call__(
-        self, t_h: float, event: str, entity: int, zone: int, mw: float = 0.0, count: int = 0, flag: int = 0
+        self,
+        t_h: float,
+        event: StrEnum,
+        entity: int,
+        zone: int,
+        mw: float = 0.0,
+        count: int = 0,
+        flag: int = 0,
     ) -> None:
         """Append one event."""
         self.t_h.append(t_h)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
-from sim.model import demand
-from sim.model import generation
-from sim.dispatch import transfer as operator
+from sim.dispatch.transfer import Network
+from sim.model import demand, generation, network
 from sim.model.clock import Clock
 from sim.model.enforcement import Agency
 from sim.model.mining import Facilities, FacilityTable, sample_population
@@ -40,13 +40,11 @@ class Static:
     sensitivity: np.ndarray
     """MW per C of cold anomaly, per zone."""
     units: generation.UnitTable
-    network: operator.Network
+    network: Network
     up_cap: np.ndarray
     """Capacity of each zone's link to its parent, towards the parent (Z x T)."""
     down_cap: np.ndarray
     """... and from the parent (Z x T)."""
-    link_fwd: np.ndarray
-    link_back: np.ndarray
     import_cap: np.ndarray
     """Import capacity from outside systems into each zone (Z x T)."""
     allowed: np.ndarray
@@ -59,11 +57,25 @@ class Static:
     (derating), maintenance and trips; and step 0. T booleans."""
 
 
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it schedules (for the
+    per-event cost in ``make bench``), through SimPy's public ``schedule``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheduled = 0
+
+    def schedule(self, event: simpy.events.Event, priority: int = NORMAL, delay: float = 0) -> None:
+        """Schedule ``event`` (see :meth:`simpy.Environment.schedule`) and count it."""
+        self.scheduled += 1
+        super().schedule(event, priority, delay)
+
+
 def prepare(sc: Scenario) -> Static:
     """Precompute the parts of the model that do not depend on randomness."""
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
-    net = operator.build_network(sc)
-    fwd, back = operator.link_capacity(sc, clock)
+    net = network.build_network(sc)
+    fwd, back = network.link_capacity(sc, clock)
     Z, T = len(sc.zones), clock.n_steps
     up = np.zeros((Z, T))
     down = np.zeros((Z, T))
@@ -72,11 +84,11 @@ def prepare(sc: Scenario) -> Static:
         if li >= 0:
             a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
             up[z], down[z] = a, b
-    allowed, lasting = operator.limit_factors(sc, clock)
+    allowed, lasting = network.limit_factors(sc, clock)
     base = demand.static_demand(sc, clock)
     cold = demand.cold_offset(sc, clock)
     units = generation.unit_table(sc, clock)
-    imports = operator.import_capacity(sc, fwd)
+    imports = network.import_capacity(sc, fwd)
     change = np.zeros(T, dtype=bool)
     change[:1] = True
     for arr in (base, cold[None, :], allowed, lasting, up, down, imports, clock.month[None, :]):
@@ -98,8 +110,6 @@ def prepare(sc: Scenario) -> Static:
         network=net,
         up_cap=up,
         down_cap=down,
-        link_fwd=fwd,
-        link_back=back,
         import_cap=imports,
         allowed=allowed,
         lasting=lasting,
@@ -137,7 +147,7 @@ def simulate(static: Static, replication: int) -> Raw:
     """Run one replication of the discrete-event model."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
-    env = simpy.Environment()
+    env = CountingEnvironment()
     record = Recorder()
     table = sample_population(sc, clock, rng["population"])
     facilities = Facilities(env, table, record)
@@ -151,6 +161,4 @@ def simulate(static: Static, replication: int) -> Raw:
     env.run(until=clock.horizon_h)
     t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    # SimPy numbers the events it schedules; the counter gives their total.
-    scheduled = next(env._eid)
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, scheduled)
+    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled)
