@@ -17,6 +17,7 @@ from sim.model.clock import Clock
 from sim.model.mining import Facilities
 from sim.scenario.schema import Duration, Enforcement
 from sim.vocab import FacilityState as S
+from sim.vocab import LegalStatus
 
 HOURS_PER_DAY = 24.0
 #: When no operating site is left to inspect, a free team looks again after this
@@ -54,7 +55,7 @@ class Agency:
         self.end_h = min(clock.hours(spec.campaign.end), clock.horizon_h)
         t = facilities.table
         statuses = spec.targeting.statuses
-        self.eligible = np.where(t.licensed, "licensed" in statuses, "grey" in statuses)
+        self.eligible = np.where(t.licensed, LegalStatus.LICENSED in statuses, LegalStatus.GREY in statuses)
         pol = spec.targeting
         if pol.policy == "anomaly":
             weight = t.capacity_mw**pol.size_exponent

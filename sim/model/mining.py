@@ -34,11 +34,17 @@ class FacilityTable:
     """The sampled population of one replication (arrays of length F)."""
 
     zone: np.ndarray
+    """Zone index of each facility."""
     licensed: np.ndarray
+    """True for licensed facilities, False for grey ones."""
     capacity_mw: np.ndarray
+    """Nameplate capacity, MW."""
     load_mw: np.ndarray
+    """Load drawn while on the grid (capacity x utilisation), MW."""
     devices: np.ndarray
+    """Number of mining devices."""
     connect_h: np.ndarray
+    """Hours from the start at which it connects (negative: already connected)."""
 
     @property
     def n(self) -> int:
@@ -97,7 +103,7 @@ def sample_population(sc: Scenario, clock: Clock, rng: np.random.Generator) -> F
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("zone", "lic", "cap", "util", "conn")}
     for pop, window in [(p, None) for p in pops] + [(p, (a, b)) for p, a, b in waves]:
         total, count = pop.total_mw, pop.count
-        if pop.legal_status == "grey":
+        if pop.legal_status == LegalStatus.GREY:
             total = None if total is None else total * m.grey_scale
             count = None if count is None else max(1, round(count * m.grey_scale))
         cap = _draw(total, count, pop.sizes, rng)
@@ -106,7 +112,7 @@ def sample_population(sc: Scenario, clock: Clock, rng: np.random.Generator) -> F
             window = (clock.hours(pop.connect.start), clock.hours(pop.connect.end))
         conn = np.full(n, ALREADY_CONNECTED) if window is None else rng.uniform(window[0], window[1], n)
         cols["zone"].append(np.full(n, zones.index(pop.zone)))
-        cols["lic"].append(np.full(n, pop.legal_status == "licensed"))
+        cols["lic"].append(np.full(n, pop.legal_status == LegalStatus.LICENSED))
         cols["cap"].append(cap)
         cols["util"].append(np.full(n, pop.utilisation))
         cols["conn"].append(conn)
