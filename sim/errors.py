@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
+
+#: A key path in scenario data: ``("links", 0, "capacity_mw")``.
+KeyPath = tuple[str | int, ...]
 
 
 class ScenarioError(Exception):
@@ -18,17 +23,27 @@ class ScenarioError(Exception):
 
 
 class Problem:
-    """One problem: where it is and what is wrong."""
+    """One problem: where it is and what is wrong.
 
-    __slots__ = ("file", "key", "line", "message")
+    ``key`` is the key path, as text (``links[0].to``, a column name) or as parts
+    (``("links", 0, "to")``); given as parts, they are kept in ``path`` so that the
+    loader can find the problem's line in the scenario file.
+    """
+
+    __slots__ = ("file", "key", "line", "message", "path")
 
     def __init__(
-        self, message: str, file: str | Path | None = None, line: int | None = None, key: str = ""
+        self,
+        message: str,
+        file: str | Path | None = None,
+        line: int | None = None,
+        key: str | KeyPath = "",
     ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
         self.line = line
-        self.key = key
+        self.path: KeyPath | None = key if isinstance(key, tuple) else None
+        self.key = format_path(key) if isinstance(key, tuple) else key
 
     def render(self) -> str:
         """``file:line: key: message``, leaving out what is unknown."""
@@ -40,3 +55,23 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"Problem({self.render()!r})"
+
+
+def format_path(path: KeyPath) -> str:
+    """``zones.North.demand`` / ``links[0].capacity_mw``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def did_you_mean(name: str, choices: Iterable[str], otherwise: str = "") -> str:
+    """A hint for a name that is not one of ``choices``.
+
+    ``; did you mean 'X'?`` for the closest of ``choices`` (difflib's ratio >= 0.6,
+    a typo); else ``; <otherwise>`` (e.g. ``expected one of [...]``), or nothing.
+    """
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; {otherwise}" if otherwise else ""
