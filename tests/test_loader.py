@@ -14,8 +14,9 @@ from conftest import DATA, EXAMPLE, MINIMAL
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.load import dump_scenario, format_path, load_scenario, load_source
+from sim.scenario.load import dump_scenario, load_scenario
 from sim.scenario.schema import ColdSnap, DemandCsv, UnitTrip
+from sim.scenario.source import format_path, load_source
 
 
 def raises(match):

@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario.load import load_scenario, load_source
-from sim.scenario.plants import expand_plant_tables, plant_fleets, read_plant_table
+from sim.scenario.load import load_scenario
+from sim.scenario.plants import expand_plant_tables, plant_fleets
+from sim.scenario.readers import read_plant_table
 from sim.scenario.schema import PlantTable, PlantType, Scenario
+from sim.scenario.source import load_source
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
@@ -212,7 +214,7 @@ def test_plants_with_the_same_name_stay_distinct(tmp_path):
 def test_the_flagship_distance_agrees_with_a_known_distance():
     # Almaty to Nur-Sultan: about 970 km as the crow flies.
     assert haversine_km(43.24, 76.89, 51.17, 71.45) == pytest.approx(970, abs=15)
-    from sim.scenario.plants import _distance_km
+    from sim.scenario.readers import _distance_km
 
     assert _distance_km(43.24, 76.89, 51.17, 71.45) == pytest.approx(
         float(haversine_km(43.24, 76.89, 51.17, 71.45))
