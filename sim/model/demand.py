@@ -7,17 +7,11 @@ common to all zones) plus cold snaps, times each zone's sensitivity.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-import pandas as pd
 
-from sim.errors import Problem, ScenarioError
 from sim.model.clock import Clock
+from sim.scenario.readers import read_demand_csv
 from sim.scenario.schema import ColdSnap, DemandCsv, DemandGrowth, LoadShape, Scenario
-
-if TYPE_CHECKING:
-    from sim.scenario.load import Source
 
 
 def shape_demand(shape: LoadShape, clock: Clock) -> np.ndarray:
@@ -26,67 +20,6 @@ def shape_demand(shape: LoadShape, clock: Clock) -> np.ndarray:
     monthly = np.asarray(shape.monthly)[clock.month - 1]
     weekend = np.where(clock.weekday >= 5, shape.weekend_factor, 1.0)
     return shape.peak_mw * hourly * monthly * weekend
-
-
-def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
-    """The CSV's demand column in MW; exactly ``n_steps`` numbers >= 0.
-
-    Raises :class:`ScenarioError` with the file and the line of the first bad row.
-    """
-    file = str(spec.csv)
-    try:
-        df = pd.read_csv(spec.csv)
-    except FileNotFoundError:
-        raise ScenarioError(Problem("demand CSV not found", file)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(f"cannot read the demand CSV: {exc}", file)) from None
-    if spec.column not in df.columns:
-        raise ScenarioError(
-            Problem(f"no column '{spec.column}'; the file has {list(df.columns)}", file, 1, spec.column)
-        )
-    values = pd.to_numeric(df[spec.column], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
-    if bad.size:
-        i = int(bad[0])
-        cell = df[spec.column].iloc[i]
-        got = "an empty cell" if pd.isna(cell) else repr(cell.item() if hasattr(cell, "item") else cell)
-        raise ScenarioError(
-            Problem(
-                f"expected a number >= 0 in MW, got {got}",
-                file,
-                i + 2,
-                spec.column,
-            )
-        )
-    if values.size != n_steps:
-        raise ScenarioError(
-            Problem(
-                f"has {values.size} rows of demand; the scenario has {n_steps} steps",
-                file,
-                None,
-                spec.column,
-            )
-        )
-    return values * spec.scale
-
-
-def check_demand_files(sc: Scenario, src: Source) -> None:
-    """Read every demand CSV once to report problems at load time."""
-    problems = []
-    for name, zone in sc.zones.items():
-        if isinstance(zone.demand, DemandCsv):
-            try:
-                read_demand_csv(zone.demand, sc.n_steps)
-            except ScenarioError as exc:
-                for prob in exc.problems:
-                    if prob.line is None and "not found" in prob.message:
-                        f, ln = src.where(("zones", name, "demand", "csv"))
-                        prob.message = f"{prob.message}: {prob.file}"
-                        prob.file, prob.line = f, ln
-                        prob.key = f"zones.{name}.demand.csv"
-                problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
 
 
 def static_demand(sc: Scenario, clock: Clock) -> np.ndarray:
