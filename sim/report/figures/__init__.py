@@ -1,0 +1,101 @@
+"""Figures from a run, in memory or from a run folder (Agg-safe, matplotlib only).
+
+Every figure function takes a :class:`~sim.report.rundata.RunData` and returns
+a :class:`matplotlib.figure.Figure` built without pyplot, so they work in any
+process (workers, servers, tests) and never open a window. Time axes are in the
+scenario's local time; dates of orders, of the inspection campaign and of the
+relief target are read from the scenario, never written here.
+
+The time series of a run are ensemble means per step (``timeseries.parquet``);
+figures built on them (demand curves, typical days, load-duration curves) show
+mean loads. Per-replication numbers (relief on the target date, closures, LOLE,
+EUE) come from the replications table and carry their 95 % confidence intervals.
+
+By topic: :mod:`.demand`, :mod:`.relief`, :mod:`.closures`, :mod:`.shedding`;
+colours and shared axis helpers in :mod:`.style`. Notebooks use
+``from sim.report import figures as plots``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from sim.dispatch.balance import EPS_MW as SHED_EPS_MW
+from sim.report.figures.closures import KIND_ALIASES, closures_over_time, normalise_reported
+from sim.report.figures.demand import demand_curves, load_duration, national_demand, typical_days
+from sim.report.figures.relief import relief_by_kind, relief_distribution, relief_over_time
+from sim.report.figures.shedding import shedding_by_zone
+from sim.report.figures.style import CLOSURE_LABELS, KIND_COLOURS, time_label
+from sim.report.rundata import RunData, check_run_folder
+
+__all__ = [
+    "ALL_FIGURES",
+    "CLOSURE_LABELS",
+    "DPI",
+    "FIGURES",
+    "KIND_ALIASES",
+    "KIND_COLOURS",
+    "SHED_EPS_MW",
+    "RunData",
+    "check_run_folder",
+    "closures_over_time",
+    "demand_curves",
+    "load_duration",
+    "national_demand",
+    "normalise_reported",
+    "relief_by_kind",
+    "relief_distribution",
+    "relief_over_time",
+    "shedding_by_zone",
+    "time_label",
+    "typical_days",
+    "write_figures",
+]
+
+#: Resolution of the PNG files written (dots per inch).
+DPI = 110
+#: Every run figure, by short name.
+ALL_FIGURES: dict[str, Callable[..., Figure]] = {
+    "national_demand": national_demand,
+    "demand_curves": demand_curves,
+    "typical_days": typical_days,
+    "load_duration": load_duration,
+    "relief": relief_over_time,
+    "relief_by_kind": relief_by_kind,
+    "relief_distribution": relief_distribution,
+    "closures": closures_over_time,
+    "shedding_by_zone": shedding_by_zone,
+}
+#: The figures ``gridshed run`` and ``gridshed plot`` write, by file name: what a
+#: person looks at first. (The national panel heads ``demand_curves``; typical
+#: days need a month chosen, see the notebooks.)
+FIGURES: dict[str, Callable[..., Figure]] = {
+    name: ALL_FIGURES[name]
+    for name in (
+        "demand_curves",
+        "load_duration",
+        "relief",
+        "relief_by_kind",
+        "relief_distribution",
+        "closures",
+        "shedding_by_zone",
+    )
+}
+
+
+def write_figures(run: RunData, folder: Path, reported: Mapping[str, float] | None = None) -> list[Path]:
+    """Write the main figures as PNG into ``folder``; return their paths.
+
+    ``reported``: reference closure counts for the closures figure.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in FIGURES.items():
+        fig = make(run, reported=reported) if make is closures_over_time else make(run)
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=DPI)
+        paths.append(path)
+    return paths
