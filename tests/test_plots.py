@@ -21,8 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from sim.report import plots
 from sim.experiments.ensemble import run_ensemble
+from sim.report import figures as plots
 from sim.scenario.load import load_scenario
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
@@ -115,8 +115,10 @@ def test_milestones_come_from_the_scenario_orders_campaign_and_target(run):
         ("2022-02-25", "target date, 25 Feb 2022 (80 MW)"),
     ]
     assert all(str(t.tz) == "Asia/Almaty" for t, _ in run.milestones())
-    orders = {"orders": [{"name": "rationing", "start": "2022-02-10T00:00:00", "end": None}]}
-    moved = dataclasses.replace(run, scenario={**run.scenario, "operator": orders})
+    orders = {"orders": [{"name": "rationing", "start": "2022-02-10T00:00:00", "licensed_limit": 0.5}]}
+    moved = dataclasses.replace(
+        run, scenario=run.scenario.model_validate({**run.scenario.model_dump(), "operator": orders})
+    )
     assert [s for _, s in moved.milestones()] == [
         "inspection campaign starts, 25 Jan 2022",
         "rationing, 10 Feb 2022",
