@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from sim.dispatch import transfer
+from sim.dispatch.balance import solve_balance
 from sim.model import network
 from sim.model.clock import Clock
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import DEFAULT_HOURLY, DEFAULT_MONTHLY, Scenario
 
 TOL = 1e-6
 
@@ -170,22 +171,50 @@ def test_solve_serves_as_much_as_a_linear_program_max_flow(case):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(forests())
-def test_two_passes_on_leftovers_and_residual_links_give_the_lexicographic_optimum(case):
-    """Firm load first, then licensed miners on what is left (as sim.model.balance.dispatch
-    does): the licensed total is the best possible without serving less firm load."""
+def test_the_balance_serves_firm_then_licensed_load_as_a_lexicographic_linear_program(case):
+    """Firm load first, then licensed miners on what is left: solve_balance serves
+    the most firm load any flow within the links can, and then the most licensed
+    load possible without serving less firm load (two linear programs in turn)."""
     sc, supply, firm, licensed = case
     net = network.build_network(sc)
     up1, down1 = capacities(sc, net)
     T = supply.shape[1]
     up, down = np.repeat(up1[:, None], T, 1), np.repeat(down1[:, None], T, 1)
-    served, x, left = transfer.solve(net, supply, firm, up, down)
-    served2, x2, left2 = transfer.solve(net, left, licensed, up - x, down + x)
-    check_solution(sc, net, left, licensed, up - x, down + x, served2, x2, left2)
-    check_within_links(sc, net, x + x2)
+    flow, shed, curtailed, left = solve_balance(net, supply, firm, licensed, up, down)
+    assert (shed >= 0).all() and (shed <= firm + TOL).all()
+    assert (curtailed >= -TOL).all() and (curtailed <= licensed + TOL).all()
+    served_firm, served_lic = firm - shed, licensed - curtailed
+    check_solution(sc, net, supply, firm + licensed, up, down, served_firm + served_lic, flow, left)
+    check_within_links(sc, net, flow)
     for t in range(T):
         best_firm, best_lic = lp_max_served(sc, supply[:, t], [firm[:, t], licensed[:, t]])
-        assert served[:, t].sum() == pytest.approx(best_firm, abs=1e-6)
-        assert served2[:, t].sum() == pytest.approx(best_lic, abs=1e-5)
+        assert served_firm[:, t].sum() == pytest.approx(best_firm, abs=1e-5)
+        assert served_lic[:, t].sum() == pytest.approx(best_lic, abs=1e-5)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(forests())
+def test_without_priority_the_balance_serves_the_most_load_and_shares_the_loss_in_proportion(case):
+    """``curtail_licensed_first: false``: the total served is the linear program's
+    maximum of firm plus licensed load, and in each zone firm and licensed load
+    lose the same fraction of themselves."""
+    sc, supply, firm, licensed = case
+    net = network.build_network(sc)
+    up1, down1 = capacities(sc, net)
+    T = supply.shape[1]
+    up, down = np.repeat(up1[:, None], T, 1), np.repeat(down1[:, None], T, 1)
+    flow, shed, curtailed, left = solve_balance(
+        net, supply, firm, licensed, up, down, curtail_licensed_first=False
+    )
+    total = firm + licensed
+    check_solution(sc, net, supply, total, up, down, total - shed - curtailed, flow, left)
+    check_within_links(sc, net, flow)
+    # shed / firm == curtailed / licensed, written without dividing.
+    assert np.allclose(shed * licensed, curtailed * firm, atol=1e-6)
+    assert (shed <= firm + TOL).all() and (curtailed <= licensed + TOL).all()
+    for t in range(T):
+        (best,) = lp_max_served(sc, supply[:, t], [total[:, t]])
+        assert (total - shed - curtailed)[:, t].sum() == pytest.approx(best, abs=1e-5)
 
 
 # ---------------------------------------------------------------- worked examples
@@ -356,7 +385,10 @@ def test_overlapping_orders_take_the_strictest_limit_and_only_lasting_ones_count
     assert lasting[1].tolist() == np.where(np.arange(24) < 6, 1.0, 0.2).tolist()
 
 
-def test_a_scenario_without_links_runs(write):
+def test_a_scenario_without_links_sheds_what_its_own_generation_cannot_serve(write):
+    """One zone, one 80 MW unit that never fails, on Saturday 1 January: demand
+    100 x hourly x 0.987 (January) x 0.96 (weekend) is above 80 MW except at 03:00
+    and 04:00 (factor 0.84: 79.6 MW), so 22 hours are short, in 2 spells."""
     path = write(
         "no_links.yaml",
         """\
@@ -367,9 +399,14 @@ def test_a_scenario_without_links_runs(write):
           A: {demand: {peak_mw: 100}}
         generation:
           units:
-            - {name: u, zone: A, capacity_mw: 80, mttf_h: 100, mttr_h: 10}
+            - {name: u, zone: A, capacity_mw: 80}
         """,
     )
     static = prepare(load_scenario(path))
     res = evaluate(static, simulate(static, 0))
-    assert res.summary["lole_h"] > 0
+    demand = 100 * np.array(DEFAULT_HOURLY) * DEFAULT_MONTHLY[0] * 0.96
+    short = np.maximum(demand - 80, 0.0)
+    s = res.summary
+    assert (s["lole_h"], s["lolf"]) == (22, 2)
+    assert s["eue_mwh"] == pytest.approx(short.sum(), rel=1e-12)
+    assert s["peak_shortfall_mw"] == pytest.approx(100 * 0.987 * 0.96 - 80, rel=1e-12)
