@@ -6,14 +6,16 @@ with the records kept) and names the replication that breaks the rule.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
 import pytest
 from conftest import EXAMPLE
 
-from sim.dispatch.balance import EPS_MW
-from sim.model.balance import dispatch
+from sim.dispatch.balance import EPS_MW, solve_balance
+from sim.model import balance as model_balance
+from sim.model.balance import MAX_RUN_SHARE, dispatch, segments
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
@@ -173,6 +175,11 @@ def test_mining_load_follows_the_facility_states(runs, example_static):
                 assert series[z, -1] == pytest.approx(expected.get(zone, 0.0), abs=TOL), raw.replication
 
 
+def spells(shed):
+    """Number of maximal spells of consecutive steps with load shed."""
+    return sum(1 for short, _ in itertools.groupby(shed > EPS_MW) if short)
+
+
 def test_loss_metrics_are_consistent(runs, example_static):
     step = example_static.clock.step_h
     for _, res, bal in runs:
@@ -180,12 +187,13 @@ def test_loss_metrics_are_consistent(runs, example_static):
         total = bal.shed.sum(axis=0)
         assert s["eue_mwh"] == pytest.approx(total.sum() * step)
         assert s["lole_h"] == (total > EPS_MW).sum() * step
-        assert s["lolf"] <= s["lole_h"] / step
-        assert (s["lolf"] > 0) == (s["lole_h"] > 0)
+        assert s["lolf"] == spells(total)
         assert s["peak_shortfall_mw"] == pytest.approx(total.max())
         zones = example_static.zones
         assert s["eue_mwh"] == pytest.approx(sum(s[f"eue_mwh.{z}"] for z in zones))
         assert max(s[f"lole_h.{z}"] for z in zones) <= s["lole_h"] <= sum(s[f"lole_h.{z}"] for z in zones)
+        for z, zone in enumerate(zones):
+            assert s[f"lolf.{zone}"] == spells(bal.shed[z]), zone
 
 
 def test_dispatch_is_a_pure_function_of_the_records(example_static):
@@ -208,20 +216,73 @@ SHOCKS = [
     " {type: outage_rate, factor: 2.0, start: 2022-02-10},"
     " {type: demand_growth, factor: 1.05, zones: [South], start: 2022-02-15}]",
 ]
+#: Flat daily load shapes: hourly steps then only change with the days, the
+#: weather and the records, so the runs are far fewer than the steps.
+FLAT_DAYS = [f"zones.{z}.demand.hourly=[{', '.join(['1.0'] * 24)}]" for z in ("North", "South")]
+#: Balance fields compared between the compressed and the every-step solve.
+FIELDS = ("demand", "grey", "licensed", "allowed", "generation", "imports", "served", "shed", "curtailed",
+          "flow_up")  # fmt: skip
+
+
+@pytest.fixture
+def solved_columns(monkeypatch):
+    """Steps (columns) of every call of the balance solve made by dispatch."""
+    seen = []
+
+    def spy(net, supply, *args, **kw):
+        seen.append(supply.shape[1])
+        return solve_balance(net, supply, *args, **kw)
+
+    monkeypatch.setattr(model_balance, "solve_balance", spy)
+    return seen
+
+
+def assert_same_balance(fast, full):
+    for name in FIELDS:
+        np.testing.assert_array_equal(getattr(fast, name), getattr(full, name), err_msg=name)
 
 
 @pytest.mark.parametrize(
     "overrides",
-    [["step_h=0.25"], [], ["step_h=0.25", *SHOCKS]],
-    ids=["15min", "hourly", "15min-shocks"],
+    [
+        ["step_h=0.25"],
+        ["step_h=0.25", *SHOCKS],
+        FLAT_DAYS,
+        [*FLAT_DAYS, "operator.shed_block_fraction=0.05", "operator.curtail_licensed_first=false"],
+    ],
+    ids=["15min", "15min-shocks", "hourly-flat-days", "hourly-flat-days-blocks-no-priority"],
 )
-def test_balance_per_run_of_identical_steps_equals_every_step(overrides):
+def test_balance_per_run_of_identical_steps_equals_every_step(overrides, solved_columns):
     """The balance is solved once per run of steps in which no input changes; it
-    must equal solving every step, field by field."""
+    must equal solving every step, field by field. Each case has few enough runs
+    that the compressed solve is the one taken."""
     st = prepare(load_scenario(EXAMPLE, overrides))
+    T = st.clock.n_steps
+    shed = curtailed = 0.0
     for rep in range(3):
         raw = simulate(st, rep)
-        fast, full = dispatch(st, raw), dispatch(st, raw, compress=False)
-        for name in ("demand", "grey", "licensed", "allowed", "generation", "imports", "served", "shed",
-                     "curtailed", "flow_up"):  # fmt: skip
-            np.testing.assert_array_equal(getattr(fast, name), getattr(full, name), err_msg=name)
+        runs = segments(st, raw).n
+        assert runs < MAX_RUN_SHARE * T, (runs, T)
+        fast = dispatch(st, raw)
+        assert solved_columns[-1] == runs
+        full = dispatch(st, raw, compress=False)
+        assert solved_columns[-1] == T
+        assert_same_balance(fast, full)
+        shed += full.shed.sum()
+        curtailed += full.curtailed.sum()
+    assert shed > 0 and curtailed > 0  # the comparison covers shortages
+
+
+def test_with_too_many_runs_every_step_is_solved_and_the_balance_is_the_same(monkeypatch, solved_columns):
+    """When runs are more than MAX_RUN_SHARE of the steps, dispatch solves every
+    step instead (forced here by lowering the share below the example's runs)."""
+    monkeypatch.setattr(model_balance, "MAX_RUN_SHARE", 0.5)
+    st = prepare(load_scenario(EXAMPLE))
+    T = st.clock.n_steps
+    for rep in range(2):
+        raw = simulate(st, rep)
+        runs = segments(st, raw).n
+        assert 0.5 * T < runs < T, (runs, T)
+        fast = dispatch(st, raw)
+        assert solved_columns[-1] == T  # not the runs: the fallback was taken
+        assert_same_balance(fast, dispatch(st, raw, compress=False))
