@@ -16,18 +16,15 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLE, ROOT
 
-from sim.experiments.compare import (
-    DIFF_METRICS,
-    compare,
-    paired_differences,
-    parse_grid,
-    split_values,
-    sweep,
-    without_crackdown,
-)
-from sim.experiments.ensemble import run_ensemble
 from sim.errors import ScenarioError
+from sim.experiments.compare import compare, paired_differences, without_crackdown
+from sim.experiments.ensemble import run_ensemble
+from sim.experiments.sweep import sweep
+from sim.experiments.variants import parse_grid, split_values
+from sim.report.figures.heatmap import sweep_heatmap
+from sim.report.sweep_folder import write_sweep
 from sim.scenario.load import load_scenario
+from sim.vocab import DIFFERENCES as DIFF_METRICS
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 NO_CRACKDOWN = ROOT / "scenarios" / "kazakhstan_2021_22_no_crackdown.yaml"
@@ -297,14 +294,14 @@ def test_a_sweep_of_nine_variants_gives_a_long_table_and_a_labelled_heatmap(tmp_
     assert t["enforcement.teams"].tolist() == [1, 1, 1, 2, 2, 2, 4, 4, 4]
     assert {"probability_within", "probability_within.ci95_low", "relief_mw", "eue_mwh"} <= set(t)
     assert len(sw.replications_table) == 9 * 4
-    fig = sw.heatmap()
+    fig = sweep_heatmap(sw)
     heat = fig.axes[0]
     assert heat.get_xlabel() == "enforcement.teams" and heat.get_ylabel() == "mining.grey_scale"
     assert "P(relief within 80 ± 20 MW by 25 Feb 2022)" in fig._suptitle.get_text()
     assert heat.images[0].colorbar is not None
     assert heat.images[0].colorbar.ax.get_ylabel() == "probability (share of replications)"
     assert len(heat.texts) == 9  # every cell annotated
-    folder = sw.write(tmp_path / "sweep")
+    folder = write_sweep(sw, tmp_path / "sweep")
     assert {p.name for p in folder.iterdir()} == {
         "sweep.csv",
         "sweep.parquet",

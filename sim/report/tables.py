@@ -1,0 +1,118 @@
+"""Text and Markdown tables, and the one number formatter they all use.
+
+Numbers are shown with thousands separators and a fixed number of decimals;
+a missing or non-finite value is ``-``. Metric labels and decimals come from
+:data:`sim.vocab.METRICS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sim.vocab import label, metric
+
+#: Metrics of the short table ``gridshed run`` prints, in order.
+RUN_TABLE = (
+    "relief_mw",
+    "closures_voluntary",
+    "closures_forced",
+    "criminal_cases",
+    "devices_seized",
+    "eue_mwh",
+    "lole_h",
+    "lolf",
+    "peak_shortfall_mw",
+)
+#: Width of the label column of the run tables (characters).
+LABEL_WIDTH = 32
+#: Decimals of paired differences in the baseline table.
+DIFF_DIGITS = 1
+
+
+def num(x: Any, digits: int = 0, sign: bool = False) -> str:
+    """``x`` with thousands separators and ``digits`` decimals (``+`` for
+    positive values with ``sign``); ``-`` for None, NaN or infinity."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
+
+
+def interval(lo: Any, hi: Any, digits: int = 0, sign: bool = False) -> str:
+    """``[lo, hi]`` formatted by :func:`num`."""
+    return f"[{num(lo, digits, sign)}, {num(hi, digits, sign)}]"
+
+
+def ci(row: Mapping[str, Any], key: str, digits: int = 0) -> str:
+    """``mean [low, high]`` of ``key`` in a flat row (``key``, ``key.ci95_low``,
+    ``key.ci95_high``); ``-`` if the row lacks it."""
+    if key not in row:
+        return "-"
+    lo, hi = row.get(f"{key}.ci95_low"), row.get(f"{key}.ci95_high")
+    return f"{num(row[key], digits)} {interval(lo, hi, digits)}"
+
+
+def text_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned,
+    a rule under the header."""
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
+    lines = []
+    for r, row in enumerate([head, *body]):
+        cells = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if r == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """A Markdown table: the first column left-aligned, the others right-aligned."""
+
+    def esc(c: str) -> str:
+        return str(c).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(esc(h) for h in head) + " |"]
+    lines.append("|" + "|".join([" --- "] + [" ---: "] * (len(head) - 1)) + "|")
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def result_table(summary: dict[str, Any]) -> str:
+    """The short table ``gridshed run`` prints: mean and 95 % interval of the
+    :data:`RUN_TABLE` metrics (in their units), then the target check."""
+    lines = [f"{'':{LABEL_WIDTH}} {'mean':>12} {'95% interval':>24}"]
+    for key in RUN_TABLE:
+        e = summary.get(key)
+        if e is None:
+            continue
+        d = metric(key).digits
+        span = interval(e["ci95_low"], e["ci95_high"], d)
+        lines.append(f"{label(key):{LABEL_WIDTH}} {num(e['mean'], d):>12} {span:>24}")
+    t = summary.get("target")
+    if t:
+        p = t["probability_within"]
+        lines.append("")
+        lines.append(
+            f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW by {t['by'][:10]}: "
+            f"{t['verdict'].upper()}; P(relief within band) = {p['mean']:.2f} "
+            f"[{p['ci95_low']:.2f}, {p['ci95_high']:.2f}]"
+        )
+    return "\n".join(lines)
+
+
+def baseline_table(b: dict[str, Any]) -> str:
+    """This scenario minus the baseline, per metric, with 95 % intervals
+    (``b``: a run summary's ``baseline``, see :func:`sim.results.paired.baseline_summary`)."""
+    lines = [
+        f"paired difference: this minus {b['scenario']} (common random numbers)",
+        f"{'':{LABEL_WIDTH}} {'this':>12} {'baseline':>12} {'difference':>12} {'95% interval':>24}",
+    ]
+    for key, d in b["difference"].items():
+        span = interval(d["ci95_low"], d["ci95_high"], DIFF_DIGITS)
+        this, base, diff = (num(d[k], DIFF_DIGITS) for k in ("this", "baseline", "mean"))
+        lines.append(f"{key:{LABEL_WIDTH}} {this:>12} {base:>12} {diff:>12} {span:>24}")
+    return "\n".join(lines)
