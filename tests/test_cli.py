@@ -277,7 +277,7 @@ def test_run_writes_the_folder_whole_and_prints_the_table(cli, tmp_path):
     assert len(pd.read_parquet(folder / "replications.parquet")) == 10
     resolved = (folder / "scenario.resolved.yaml").read_text()
     assert "seed: 11\n" in resolved and "replications: 10\n" in resolved
-    for label in ("relief at target date (MW)", "unserved energy EUE (MWh)", "loss of load LOLE (h)"):
+    for label in ("relief at target date (MW)", "EUE (MWh)", "LOLE (h)"):
         assert label in result.stdout
     assert f"written to {folder}" in result.stdout
 

@@ -1,0 +1,92 @@
+"""``gridshed compare``: scenarios side by side with common random numbers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from sim.cli import options as opt
+from sim.errors import Problem, ScenarioError
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
+
+
+def _load_all(
+    scenarios: tuple[Path, ...], baseline: Path | None, overrides: tuple[str, ...]
+) -> tuple[list[Scenario], Scenario | None]:
+    """Load every scenario and the baseline; one :class:`ScenarioError` lists all
+    problems, including two files with one scenario name."""
+    loaded: list[Scenario] = []
+    problems: list[Problem] = []
+    files: dict[str, Path] = {}
+    for path in scenarios:
+        try:
+            sc = load_scenario(path, overrides)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        if sc.name in files:
+            problems.append(
+                Problem(
+                    f"scenario name '{sc.name}' is also the name of {files[sc.name]}; rows are labelled "
+                    "by name, so give each file its own name:",
+                    path,
+                    key="name",
+                )
+            )
+        files.setdefault(sc.name, path)
+        loaded.append(sc)
+    base = None
+    if baseline is not None:
+        try:
+            base = load_scenario(baseline, overrides)
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return loaded, base
+
+
+@click.command("compare")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@opt.baseline("Scenario to subtract: paired differences (scenario - baseline) per replication.")
+@click.option(
+    "--counterfactual/--no-counterfactual",
+    default=True,
+    show_default=True,
+    help="Also run each scenario without the crackdown (no campaign, no lasting limits) "
+    "and report the load shedding the crackdown avoided.",
+)
+@opt.overrides("Override a key in every scenario and the baseline, e.g. enforcement.teams=8.")
+@click.option("--name", default="compare", show_default=True, help="Name of the output folder in --out.")
+@opt.figures("Write comparison.png.")
+@opt.several_runs
+def compare_command(
+    scenarios: tuple[Path, ...],
+    baseline: Path | None,
+    counterfactual: bool,
+    overrides: tuple[str, ...],
+    name: str,
+    figures: bool,
+    runs: opt.Runs,
+) -> None:
+    """Run SCENARIOS with common random numbers and show them side by side.
+
+    Writes OUT/NAME/ whole: comparison.csv (one row per scenario), comparison.md,
+    differences.csv (paired differences), replications.parquet, summary.json and
+    comparison.png.
+    """
+    from sim.experiments.compare import compare
+    from sim.report.comparison_folder import comparison_text, write_comparison
+
+    opt.check_folder_name(name)
+    loaded, base = _load_all(scenarios, baseline, overrides)
+    t0 = time.perf_counter()
+    cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner())
+    elapsed = time.perf_counter() - t0
+    folder = write_comparison(cmp, runs.out / name, figures=figures)
+    if not runs.quiet:
+        click.echo(comparison_text(cmp))
+        click.echo(f"{len(cmp.elapsed_s)} runs in {elapsed:.1f} s; written to {folder}")

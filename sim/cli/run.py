@@ -1,0 +1,85 @@
+"""``gridshed run``: one scenario's replications into a run folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from sim.cli import options as opt
+from sim.scenario.load import load_scenario
+
+
+@click.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@opt.replications("Replications (default: the scenario's).")
+@opt.seed("Root seed (default: the scenario's).")
+@opt.out("Folder for the run folder.")
+@opt.WORKERS
+@opt.overrides("Override a scenario key, e.g. enforcement.teams=8.")
+@opt.EXECUTOR
+@opt.SCHEDULER
+@click.option("--keep-timeseries", is_flag=True, help="Keep every replication's time series in memory.")
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="MW",
+    help="Add replications until the 95% half-width of relief is at most MW.",
+)
+@opt.baseline("Another scenario run with the same seed: paired differences (this minus baseline).")
+@opt.figures("Write PNG figures.")
+@opt.quiet("No progress bar and no table.")
+def run(
+    scenario: Path,
+    replications: int | None,
+    seed: int | None,
+    out: Path,
+    workers: int | None,
+    overrides: tuple[str, ...],
+    executor: str,
+    scheduler: str | None,
+    keep_timeseries: bool,
+    precision: float | None,
+    baseline: Path | None,
+    figures: bool,
+    quiet: bool,
+) -> None:
+    """Run SCENARIO's replications and write DIR/<name>/ (see --out)."""
+    from sim.experiments.ensemble import run_ensemble
+    from sim.report.runfolder import write_run
+    from sim.report.tables import baseline_table, result_table
+
+    sc = load_scenario(scenario, overrides)
+    base_sc = load_scenario(baseline, overrides) if baseline is not None else None
+    t0 = time.perf_counter()
+    shared = {
+        "workers": workers,
+        "executor": executor,
+        "scheduler": scheduler,
+        "progress": opt.progress(quiet),
+    }
+    result = run_ensemble(
+        sc,
+        replications=replications,
+        seed=seed,
+        keep_timeseries=keep_timeseries,
+        precision_mw=precision,
+        **shared,
+    )
+    extra = None
+    if base_sc is not None:
+        from sim.experiments.compare import baseline_differences
+        from sim.results.paired import baseline_summary
+
+        _, diff = baseline_differences(result, base_sc, **shared)
+        extra = {"baseline": baseline_summary(base_sc.name, diff)}
+    elapsed = time.perf_counter() - t0
+    folder = write_run(result, out, figures=figures, extra=extra)
+    if not quiet:
+        click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
+        click.echo(result_table(result.summary()))
+        if extra:
+            click.echo("")
+            click.echo(baseline_table(extra["baseline"]))
+        click.echo(f"\nwritten to {folder}")
