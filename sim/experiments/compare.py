@@ -2,8 +2,9 @@
 
 Every scenario of a comparison runs with the same root seed and the same number
 of replications, so replication ``i`` of each sees the same random streams
-(DESIGN.md section 4): common random numbers. A difference between two
-scenarios is then estimated per replication (:mod:`sim.results.paired`).
+(common random numbers: :func:`sim.model.replication.streams` derives them from
+the root seed and the index). A difference between two scenarios is then estimated per
+replication (:mod:`sim.results.paired`).
 
 - :func:`paired_differences`: ``a - b`` per replication for some metrics, with
   the mean and the 95 % interval of the differences;
