@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from sim.results.stats import Estimate, verdict, wilson
 from sim.scenario.load import load_scenario
 from tools import calibration_table as calibration
 
@@ -41,8 +42,12 @@ def test_target_check_reports_a_probability_and_a_verdict(flagship_summary):
     t = flagship_summary["target"]
     assert t["relief_mw"] == 600 and t["by"].startswith("2022-03-15")
     p = t["probability_within"]
-    assert 0 <= p["ci95_low"] <= p["mean"] <= p["ci95_high"] <= 1
-    assert t["verdict"] in {"consistent", "short", "above", "inconclusive"}
+    n = flagship_summary["replications"]
+    assert (p["ci95_low"], p["ci95_high"]) == pytest.approx(wilson(p["mean"] * n, n))
+    assert p["ci95_low"] < p["mean"] < p["ci95_high"]
+    rel = flagship_summary["relief_mw"]
+    est = Estimate(rel["mean"], rel["ci95_low"], rel["ci95_high"], rel["std"], rel["n"])
+    assert t["verdict"] == verdict(est, t["relief_mw"], t["tolerance_mw"])
 
 
 def test_replace_block_keeps_the_rest_of_the_readme():
