@@ -182,7 +182,7 @@ def test_shortage_file_extends_the_flagship_and_cites_its_sources(path):
     text = path.read_text(encoding="utf-8")
     assert re.search(r"^extends: \.\./kazakhstan_2021_22(_no_crackdown)?\.yaml$", text, re.M)
     comments = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
-    assert re.search(r"\b[A-Z]\d{1,2}\b", comments), "comments must cite FACTS keys"
+    assert re.search(r"\b[A-Z]\d{1,2}\b", comments), "comments must cite sources keys"
     sc = load_scenario(path)
     assert sc.name == path.stem and sc.description
 

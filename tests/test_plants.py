@@ -92,7 +92,7 @@ def test_flagship_plants_land_in_the_same_zones(flagship_table):
     [
         ("Ekibastuz TTP 1", "North"),
         ("Aksuskaya", "North"),
-        ("Aktobe CHP", "North"),  # Aktobe is mapped to the North (FACTS section 2, note 9)
+        ("Aktobe CHP", "North"),  # Aktobe is mapped to the North (sources note 9)
         ("Zhezkazgan CHP", "North"),  # Karaganda oblast, far from its centre
         ("Kazakhmys Corporation Balkhash CHP", "North"),
         ("Bukhtarminskaya HPS", "North"),
@@ -410,7 +410,7 @@ def test_expansion_without_tables_returns_the_same_scenario():
 
 
 def test_flagship_deliverable_winter_generation_is_calibrated():
-    """Expected Dec-Feb generation after derating and forced outages (FACTS 3.1, 3.2):
+    """Expected Dec-Feb generation after derating and forced outages (sources 3.1, 3.2):
     the sum over units of capacity x (1 - winter derating) x (1 - forced outage rate)."""
     sc = load_scenario(FLAGSHIP)
     by_zone = dict.fromkeys(sc.zones, 0.0)

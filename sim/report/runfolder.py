@@ -2,7 +2,7 @@
 
 ``DIR/<scenario name>/`` holds ``scenario.resolved.yaml``, ``summary.json``,
 ``replications.parquet``, ``timeseries.parquet``, ``events.parquet``,
-``facilities.parquet`` and ``figures/`` (DESIGN.md section 6).
+``facilities.parquet`` and ``figures/`` (README, outputs).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: di
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.facilities.to_parquet(tmp / "facilities.parquet", index=False)
         if figures:
-            from sim.report import plots
+            from sim.report.figures import RunData, write_figures
 
-            plots.write_figures(plots.RunData.from_result(result), tmp / "figures")
+            write_figures(RunData.from_result(result), tmp / "figures")
 
     return write_atomic(out / result.scenario.name, fill)

@@ -19,12 +19,12 @@ from sim.scenario.base import Frozen, NonNegative, Positive, Probability
 HOURS_PER_DAY = 24
 #: Months in a year: one monthly factor each.
 MONTHS_PER_YEAR = 12
-#: Winter weekday hourly factors of the daily peak (FACTS 3.4, estimate).
+#: Winter weekday hourly factors of the daily peak (sources 3.4, estimate).
 DEFAULT_HOURLY = (
     0.88, 0.86, 0.85, 0.84, 0.84, 0.85, 0.88, 0.92, 0.95, 0.96, 0.96, 0.95,
     0.94, 0.93, 0.93, 0.93, 0.95, 0.98, 1.00, 1.00, 0.99, 0.97, 0.94, 0.91,
 )  # fmt: skip
-#: Monthly factors of average load relative to December (FACTS 3.4, from L2).
+#: Monthly factors of average load relative to December (sources 3.4, from L2).
 DEFAULT_MONTHLY = (
     0.987, 0.978, 0.907, 0.838, 0.796, 0.786, 0.815, 0.788, 0.800, 0.867, 0.958, 1.000,
 )  # fmt: skip
@@ -259,9 +259,9 @@ class Operator(Frozen):
     """The system operator: balancing, curtailment, shedding and orders."""
 
     curtail_licensed_first: bool = True
-    """Curtail licensed miners before shedding ordinary load (FACTS E3)."""
+    """Curtail licensed miners before shedding ordinary load (sources E3)."""
     shed_block_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     """Load is shed in blocks of this fraction of the zone's load (0: exactly the
-    shortfall). Rotating emergency schedules use 0.05 to 0.10 (FACTS 3.5)."""
+    shortfall). Rotating emergency schedules use 0.05 to 0.10 (sources 3.5)."""
     orders: tuple[Order, ...] = ()
     """Orders that limit licensed miners."""

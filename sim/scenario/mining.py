@@ -82,7 +82,7 @@ class Mining(Frozen):
         Hardware(name="S17", kw=2.7, share=0.25),
         Hardware(name="S19", kw=3.25, share=0.35),
     )
-    """Device mix (FACTS 3.3: M24 to M26); shares must sum to 1."""
+    """Device mix (sources 3.3: M24 to M26); shares must sum to 1."""
     overhead: Annotated[float, Field(ge=1.0)] = 1.07
     """Facility power per device power (cooling, losses)."""
     grey_scale: Positive = 1.0

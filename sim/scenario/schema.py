@@ -109,7 +109,7 @@ class Target(Frozen):
     """The relief to check against: ``relief_mw`` +- ``tolerance_mw`` by ``by``."""
 
     relief_mw: Positive = 600.0
-    """Reported relief, MW (FACTS M17)."""
+    """Reported relief, MW (sources M17)."""
     tolerance_mw: Positive = 100.0
     """Half-width of the band counted as "roughly" the target, MW."""
     by: dt.datetime

@@ -67,7 +67,7 @@ class OutageRate(ShockBase):
 
     type: Literal["outage_rate"]
     factor: Positive
-    """Multiplier on failure rates (2.34: +134 % outage hours, FACTS E2)."""
+    """Multiplier on failure rates (2.34: +134 % outage hours, sources E2)."""
     zones: tuple[str, ...] = ()
     """Zones affected (empty: all)."""
 
