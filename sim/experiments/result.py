@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,8 @@ from sim.model.replication import Static
 from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
-from sim.vocab import ZONE_METRICS
+from sim.vocab import METRICS, ZONE_METRICS
+from sim.vocab import metric as metric_info
 
 
 @dataclass
@@ -37,8 +39,13 @@ class EnsembleResult:
         return len(self.replications)
 
     def estimate(self, metric: str) -> Estimate:
-        """Mean and interval of one metric."""
-        return estimate(self.replications[metric].to_numpy())
+        """Mean and interval of one metric (a bootstrap interval that stays in
+        range for metrics that cannot be negative, seeded from the scenario's
+        seed and the metric's name so that it repeats)."""
+        known = metric.split(".", 1)[0] in METRICS
+        non_negative = known and metric_info(metric).non_negative
+        seed = [self.scenario.seed, zlib.crc32(metric.encode())]
+        return estimate(self.replications[metric].to_numpy(), non_negative=non_negative, seed=seed)
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics with intervals, the target check and by-zone losses."""
