@@ -38,6 +38,13 @@ class EnsembleResult:
         """Number of replications."""
         return len(self.replications)
 
+    def __repr__(self) -> str:
+        sc = self.scenario
+        return (
+            f"<EnsembleResult {sc.name!r}: {self.n} replications, seed {sc.seed}, "
+            f"{len(self.static.zones)} zones x {self.static.clock.n_steps} steps>"
+        )
+
     def estimate(self, metric: str) -> Estimate:
         """Mean and interval of one metric (a bootstrap interval that stays in
         range for metrics that cannot be negative, seeded from the scenario's

@@ -51,8 +51,11 @@ def write_atomic(dest: Path, fill: Callable[[Path], None]) -> Path:
     return dest
 
 
-def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: dict | None = None) -> Path:
+def write_run(
+    result: EnsembleResult, out: str | Path, figures: bool = True, extra: dict | None = None
+) -> Path:
     """Write the run folder ``out/<scenario name>`` and return its path."""
+    out = Path(out)
 
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
