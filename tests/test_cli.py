@@ -133,7 +133,8 @@ BAD_FILES = {
     "bad_name.yaml": (
         None,
         2,
-        r"name: String should match pattern '\^\[A-Za-z0-9_\.-\]\+\$' \(got 'my scenario/2'\)",
+        r"name: a name is letters, digits, '_', '\.' and '-', and does not start with '\.' or '-' "
+        r"\(got 'my scenario/2'\)",
     ),
     "append_not_list.yaml": (None, 4, r"shocks\+: 'key\+' appends a list to a list"),
     "not_a_mapping.yaml": (None, 1, r"a scenario file must be a mapping of keys"),

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.base import name_problem
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -111,9 +112,12 @@ def several_runs(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def check_folder_name(name: str) -> None:
-    """Raise :class:`ScenarioError` unless ``name`` is a plain folder name (``--name``)."""
-    if not name or "/" in name or name in (".", ".."):
-        raise ScenarioError(Problem(f"--name must be a plain folder name, got {name!r}", "--name"))
+    """Raise :class:`ScenarioError` unless ``name`` is a plain folder name (``--name``),
+    by the rule of scenario names."""
+    problem = name_problem(name)
+    if problem:
+        message = f"--name must be a plain folder name ({problem}), got {name!r}"
+        raise ScenarioError(Problem(message, "--name"))
 
 
 def progress(quiet: bool) -> bool | None:

@@ -11,8 +11,22 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import SUM_TOLERANCE, Frozen, NonNegative, Positive, Probability, Status, Window
+from sim.scenario.base import (
+    SUM_TOLERANCE,
+    Count,
+    Flag,
+    Frozen,
+    NonNegative,
+    Number,
+    Positive,
+    Probability,
+    Status,
+    Window,
+)
 from sim.vocab import LegalStatus
+
+#: Smallest coefficient of variation of a random duration (smaller: give 0).
+MIN_CV = 0.001
 
 # --------------------------------------------------------------------------- mining
 
@@ -56,7 +70,7 @@ class Population(Frozen):
     """``licensed`` (known to the operator, interruptible) or ``grey`` (hidden)."""
     total_mw: Positive | None = None
     """Total capacity, MW: facilities are drawn until it is reached. Or give ``count``."""
-    count: Annotated[int, Field(ge=1)] | None = None
+    count: Count | None = None
     """Number of facilities. Or give ``total_mw``."""
     sizes: SizeDistribution = SizeDistribution()
     """Facility size distribution."""
@@ -83,7 +97,7 @@ class Mining(Frozen):
         Hardware(name="S19", kw=3.25, share=0.35),
     )
     """Device mix (sources 3.3: M24 to M26); shares must sum to 1."""
-    overhead: Annotated[float, Field(ge=1.0)] = 1.07
+    overhead: Annotated[Number, Field(ge=1.0, le=10.0)] = 1.07
     """Facility power per device power (cooling, losses)."""
     grey_scale: Positive = 1.0
     """Multiplier on every grey population's ``total_mw`` (for sweeps)."""
@@ -135,18 +149,24 @@ class Targeting(Frozen):
 class Duration(Frozen):
     """A gamma-distributed duration given by its mean and coefficient of variation."""
 
-    mean_days: Positive
-    """Mean, days."""
-    cv: NonNegative = 0.5
-    """Coefficient of variation (0: fixed)."""
+    mean_days: Annotated[Number, Field(ge=0.001)]
+    """Mean, days (at least 0.001, about 1.4 minutes)."""
+    cv: Annotated[Number, Field(ge=0.0, le=10.0)] = 0.5
+    """Coefficient of variation (0: fixed; else from 0.001 to 10)."""
+
+    @model_validator(mode="after")
+    def _cv(self) -> Self:
+        if 0.0 < self.cv < MIN_CV:
+            raise ValueError(f"cv must be 0 (a fixed duration) or at least {MIN_CV}")
+        return self
 
 
 class Enforcement(Frozen):
     """The inspection campaign of the enforcement agency."""
 
-    enabled: bool = True
+    enabled: Flag = True
     """Whether the campaign runs at all."""
-    teams: Annotated[int, Field(ge=1)] = 4
+    teams: Count = 4
     """Inspection teams working at once (a SimPy resource)."""
     campaign: Window | None = None
     """When inspections may start (local time)."""
