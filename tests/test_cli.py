@@ -180,10 +180,11 @@ def test_validate_checks_every_file_and_fails_if_any_fails(cli):
     bad = [BAD / "unknown_key.yaml", BAD / "zone_loop.yaml"]
     result = cli("validate", EXAMPLE, *bad, DATA / "base.yaml")
     assert result.exit_code == 2
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines()[::2] == [
         f"{EXAMPLE}: ok (two_zones, 2 zones, 13 units, 1416 steps)",
         f"{DATA / 'base.yaml'}: ok (base, 2 zones, 8 units, 168 steps)",
     ]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[1::2]] == ["  size", "  size"]
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["error", "error"]
 
 

@@ -83,6 +83,10 @@ def compare_command(
 
     opt.check_folder_name(name)
     loaded, base = _load_all(scenarios, baseline, overrides)
+    ref = base if base is not None else loaded[0]
+    reps = ref.replications if runs.replications is None else runs.replications
+    each = loaded * (2 if counterfactual else 1) + ([base] if base is not None else [])
+    opt.check_size(opt.run_size(each, reps, runs.workers), runs.allow_large)
     t0 = time.perf_counter()
     cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner())
     elapsed = time.perf_counter() - t0

@@ -30,6 +30,7 @@ from sim.scenario.load import load_scenario
 @opt.baseline("Another scenario run with the same seed: paired differences (this minus baseline).")
 @opt.figures("Write PNG figures.")
 @opt.quiet("No progress bar and no table.")
+@opt.ALLOW_LARGE
 def run(
     scenario: Path,
     replications: int | None,
@@ -44,6 +45,7 @@ def run(
     baseline: Path | None,
     figures: bool,
     quiet: bool,
+    allow_large: bool,
 ) -> None:
     """Run SCENARIO's replications and write DIR/<name>/ (see --out)."""
     from sim.experiments.ensemble import run_ensemble
@@ -52,6 +54,8 @@ def run(
 
     sc = load_scenario(scenario, overrides)
     base_sc = load_scenario(baseline, overrides) if baseline is not None else None
+    both = [sc] if base_sc is None else [sc, base_sc]
+    opt.check_size(opt.run_size(both, replications, workers, keep_timeseries), allow_large, scenario)
     t0 = time.perf_counter()
     shared = {
         "workers": workers,
