@@ -6,11 +6,12 @@ an argument; their name, type and default never change.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +19,9 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.base import name_problem
 from sim.scenario.schema import Scenario
 from sim.scenario.size import Size, combine, estimate
+
+if TYPE_CHECKING:
+    from sim.report.outfolder import Reservation
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -74,6 +78,11 @@ def quiet(help: str = "No progress and no table.") -> Decorator:
     return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
+OVERWRITE = click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing output folder (default: write NAME-2, NAME-3, ... beside it).",
+)
 ALLOW_LARGE = click.option(
     "--allow-large",
     is_flag=True,
@@ -102,6 +111,7 @@ class Runs:
     executor: str
     quiet: bool
     allow_large: bool
+    overwrite: bool
 
     def runner(self) -> dict[str, Any]:
         """Keyword arguments of the runners (``compare``, ``run_variants``)."""
@@ -117,7 +127,7 @@ def several_runs(f: Callable[..., Any]) -> Callable[..., Any]:
         runs = Runs(**{k.name: kwargs.pop(k.name) for k in fields(Runs)})
         return f(runs=runs, **kwargs)
 
-    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet(), ALLOW_LARGE)(command)
+    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet(), ALLOW_LARGE, OVERWRITE)(command)
 
 
 def check_folder_name(name: str) -> None:
@@ -155,6 +165,22 @@ def check_size(size: Size, allow_large: bool, where: str | Path | None = None) -
                 where,
             )
         )
+
+
+@contextlib.contextmanager
+def output_folder(parent: Path, name: str, overwrite: bool) -> Iterator[Reservation]:
+    """Reserve ``parent/name`` before a run (:func:`sim.report.outfolder.reserve`);
+    say so on standard error when the results go to another name."""
+    from sim.report.outfolder import reserve
+
+    with reserve(parent, name, overwrite) as folder:
+        if folder.path.name != name:
+            click.echo(
+                f"note: {parent / name} exists or is being written; writing to {folder.path} "
+                "(--overwrite replaces it)",
+                err=True,
+            )
+        yield folder
 
 
 def progress(quiet: bool) -> bool | None:

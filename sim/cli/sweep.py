@@ -81,10 +81,11 @@ def sweep_command(
     if name is not None:
         opt.check_folder_name(name)
     runner = runs.runner()
-    if runner["report"]:
-        runner["report"](f"{len(variants)} variants of {base.name}")
-    sw = run_variants(base, variants, **runner)
-    folder = write_sweep(sw, runs.out / (name or f"sweep_{base.name}"), metric=metric, figures=figures)
+    with opt.output_folder(runs.out, name or f"sweep_{base.name}", runs.overwrite) as target:
+        if runner["report"]:
+            runner["report"](f"{len(variants)} variants of {base.name}")
+        sw = run_variants(base, variants, **runner)
+        folder = write_sweep(sw, target, metric=metric, figures=figures)
     if not runs.quiet:
         keys = list(grid)
         cols = [*keys, metric] if metric in sw.table else keys

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim.experiments.ensemble import EnsembleResult
+from sim.report.outfolder import Reservation, write_atomic
 from sim.scenario.load import dump_scenario
 
 
@@ -30,29 +28,11 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def write_atomic(dest: Path, fill: Callable[[Path], None]) -> Path:
-    """Create folder ``dest`` by ``fill(tmp)`` on a temporary folder beside it, then
-    rename. On any error nothing is left behind; an existing ``dest`` is replaced
-    only once the new one is complete."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    try:
-        fill(tmp)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
-            dest.rename(old / dest.name)
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
-
-
-def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: dict | None = None) -> Path:
-    """Write the run folder ``out/<scenario name>`` and return its path."""
+def write_run(
+    result: EnsembleResult, out: Path | Reservation, figures: bool = True, extra: dict | None = None
+) -> Path:
+    """Write the run folder ``out/<scenario name>`` (or the folder reserved before
+    the run, :func:`~sim.report.outfolder.reserve`) and return its path."""
 
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
@@ -69,4 +49,4 @@ def write_run(result: EnsembleResult, out: Path, figures: bool = True, extra: di
 
             write_figures(RunData.from_result(result), tmp / "figures")
 
-    return write_atomic(out / result.scenario.name, fill)
+    return write_atomic(out if isinstance(out, Reservation) else out / result.scenario.name, fill)
