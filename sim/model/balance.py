@@ -138,6 +138,7 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         raw.outage_t,
         raw.outage_unit,
         raw.outage_up,
+        raw.outage_up0,
         pos=seg.pos,
         starts=cols,
     )
