@@ -32,6 +32,8 @@ CLOSE_TIMEOUT_S = 5
 JOIN_TIMEOUT_S = 2
 #: ``prctl`` option: the signal a process gets when its parent dies (Linux).
 PR_SET_PDEATHSIG = 1
+#: Warning filter for the multiprocessing resource tracker's exit notice.
+TRACKER_NOISE = "ignore::UserWarning:multiprocessing.resource_tracker"
 #: Loggers of Dask and the libraries under it.
 DASK_LOGGERS = ("distributed", "dask", "tornado", "asyncio", "bokeh")
 
@@ -68,6 +70,12 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
 def quiet_dask() -> None:
     """Silence Dask's logging here and in the processes it starts (by environment)."""
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
+    # The resource tracker (a process of its own) warns at exit about semaphores of
+    # Dask's processes ended by an interrupt: shutdown noise, not a problem.
+    if TRACKER_NOISE not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            filter(None, [os.environ.get("PYTHONWARNINGS"), TRACKER_NOISE])
+        )
     os.environ.setdefault("DASK_DISTRIBUTED__ADMIN__TICK__LIMIT", "3600s")
     for name in DASK_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
