@@ -94,14 +94,14 @@ class Zone(Frozen):
         Discriminator(_demand_kind),
     ]
     """Either a parametric load shape (``peak_mw`` ...) or a CSV (``csv`` ...)."""
-    temperature_sensitivity_mw_per_c: NonNegative = 0.0
+    temperature_sensitivity_mw_per_c: Annotated[Number, Field(ge=0.0, le=1e5)] = 0.0
     """Extra demand per degree C of cold anomaly (MW/C); warm anomalies lower it."""
 
 
 class Weather(Frozen):
     """Daily temperature anomaly, common to all zones: an AR(1) process."""
 
-    anomaly_sd_c: NonNegative = 0.0
+    anomaly_sd_c: Annotated[Number, Field(ge=0.0, le=50.0)] = 0.0
     """Stationary standard deviation of the daily mean anomaly, C (0: no weather)."""
     persistence: Fraction = 0.7
     """Day-to-day autocorrelation of the anomaly."""
@@ -201,7 +201,7 @@ class PlantTable(Frozen):
 class PlantType(Frozen):
     """How plants of one type are split into units and how reliable they are."""
 
-    unit_size_mw: Positive = 200.0
+    unit_size_mw: Annotated[Number, Field(ge=1.0)] = 200.0
     """Target size of one unit; a plant becomes round(capacity / size) units (at least 1)."""
     mttf_h: Positive | None = None
     """Mean time to failure, hours (or ``forced_outage_rate``)."""

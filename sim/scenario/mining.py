@@ -36,7 +36,7 @@ class Hardware(Frozen):
 
     name: str
     """Device class, e.g. ``S9``."""
-    kw: Positive
+    kw: Annotated[Number, Field(ge=0.01)]
     """Power per device, kW."""
     share: Probability
     """Share of devices of this class."""
@@ -45,7 +45,7 @@ class Hardware(Frozen):
 class SizeDistribution(Frozen):
     """Lognormal facility sizes, given by median and 90th percentile, capped."""
 
-    median_mw: Positive = 3.0
+    median_mw: Annotated[Number, Field(ge=0.001)] = 3.0
     """Median facility capacity, MW."""
     p90_mw: Positive = 15.0
     """90th percentile, MW (above the median)."""
@@ -138,7 +138,7 @@ class Targeting(Frozen):
     """``random``; ``largest_first``; ``anomaly`` (grid-data detection: the chance a
     site is picked grows with its size to the power ``size_exponent``);
     ``tipoffs`` (random, but grey sites ``tipoff_weight`` times as likely)."""
-    size_exponent: NonNegative = 1.0
+    size_exponent: Annotated[Number, Field(ge=0.0, le=10.0)] = 1.0
     """Exponent of size in the ``anomaly`` weights."""
     tipoff_weight: Positive = 3.0
     """Weight of grey sites against licensed ones under ``tipoffs``."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import Problem, ScenarioError, did_you_mean
+from sim.scenario.base import BIG
 from sim.scenario.files import DECOMPRESS_ERRORS, MAX_CSV_BYTES, Compression, TooLarge, data_stream
 from sim.scenario.schema import DemandCsv, PlantTable
 
@@ -149,10 +150,11 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
         if name in excluded:
             continue
         cap = pd.to_numeric(rec[table.capacity_column], errors="coerce")
-        if not math.isfinite(cap) or cap < 0:  # NaN, infinite or negative
+        if not math.isfinite(cap) or cap < 0 or cap > BIG:  # NaN, infinite, negative or absurd
             raise ScenarioError(
                 Problem(
-                    f"capacity of '{name}' must be a number >= 0, got {rec[table.capacity_column]!r}",
+                    f"capacity of '{name}' must be a number >= 0 (at most {BIG:g}), "
+                    f"got {rec[table.capacity_column]!r}",
                     file,
                     line,
                     table.capacity_column,
