@@ -52,6 +52,7 @@ class _Group(click.Group):
         """Run the command; SIGINT and SIGTERM end it with one line and 130 or 143."""
         from sim.cli.stop import Interrupted, stop_on_signals
 
+        self.interrupted = False
         with stop_on_signals():
             try:
                 return super().main(*args, **kwargs)
