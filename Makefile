@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 SCENARIO ?= scenarios/kazakhstan_2021_22.yaml
 OUT ?= results
 
-.PHONY: run test bench lint format notebooks notebooks-clear clean
+.PHONY: run test fuzz bench lint format notebooks notebooks-clear clean
 
 # Installs with uv (parallel, several times faster than pip) when it can be had
 # from PyPI, else with pip.
@@ -31,7 +31,12 @@ run: $(RUN_STAMP)
 	$(BIN)/gridshed run $(SCENARIO) --out $(OUT)
 
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "not bench"
+	$(BIN)/python -m pytest -q -n 2 -m "not bench and not heavy"
+
+# Heavy fuzzing: 2,000 random mutations of the shipped scenarios (each one that
+# validates is also run), and every signal at every moment of a run.
+fuzz: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m "heavy or not bench" --hypothesis-profile=fuzz tests/test_fuzz.py tests/test_signals.py
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py

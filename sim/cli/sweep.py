@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from sim.cli import options as opt
 from sim.errors import Problem, ScenarioError
 from sim.experiments.sweep import SWEEP_METRICS
+from sim.scenario.size import LIMITS, combine
 from sim.vocab import DIFFERENCES
 
 #: Columns printed after the swept keys and the chosen metric.
@@ -55,7 +57,19 @@ def sweep_command(
     from sim.report.tables import num
 
     grid = parse_grid(settings)
+    n_variants = math.prod(len(v) for v in grid.values())
+    if n_variants > LIMITS.runs and not runs.allow_large:
+        raise ScenarioError(
+            Problem(
+                f"too large to run: {n_variants:,} variants (limit {LIMITS.runs:,}); "
+                "give --allow-large to run them anyway",
+                "--set",
+            )
+        )
     base, variants = load_variants(scenario, grid)
+    reps = [sc.replications if runs.replications is None else runs.replications for _, sc in variants]
+    size = combine(opt.run_size([sc], n, runs.workers) for n, (_, sc) in zip(reps, variants, strict=True))
+    opt.check_size(size, runs.allow_large, scenario)
     if metric.startswith("probability_") and base.target is None:
         raise ScenarioError(
             Problem(
@@ -67,10 +81,11 @@ def sweep_command(
     if name is not None:
         opt.check_folder_name(name)
     runner = runs.runner()
-    if runner["report"]:
-        runner["report"](f"{len(variants)} variants of {base.name}")
-    sw = run_variants(base, variants, **runner)
-    folder = write_sweep(sw, runs.out / (name or f"sweep_{base.name}"), metric=metric, figures=figures)
+    with opt.output_folder(runs.out, name or f"sweep_{base.name}", runs.overwrite) as target:
+        if runner["report"]:
+            runner["report"](f"{len(variants)} variants of {base.name}")
+        sw = run_variants(base, variants, **runner)
+        folder = write_sweep(sw, target, metric=metric, figures=figures)
     if not runs.quiet:
         keys = list(grid)
         cols = [*keys, metric] if metric in sw.table else keys

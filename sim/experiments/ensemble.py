@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
+from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
 from sim.model.replication import Static, prepare, simulate
 from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
@@ -234,6 +235,9 @@ def run_ensemble(
                 merged.add(runner.run(total, total + more, update))
                 total += more
         close()
+    except BaseException:  # an error or an interrupt: stop the workers now
+        runner.abort()
+        raise
     finally:
         runner.shutdown()
     return EnsembleResult(
@@ -280,29 +284,14 @@ class _Runner:
         self.client = None
         self.cluster = None
         if self.kind == "process":
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
         elif self.kind == "dask":
+            self.client, self.cluster = dask_client(scheduler, workers)
             try:
-                from dask.distributed import Client, LocalCluster
-            except ImportError:
-                from sim.errors import Problem, ScenarioError
-
-                raise ScenarioError(
-                    Problem(
-                        "needs dask.distributed: install it with `pip install -e '.[dask]'` "
-                        "(make test installs it too)",
-                        "--executor dask",
-                    )
-                ) from None
-
-            if scheduler:
-                self.client = Client(scheduler)
-            else:
-                self.cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                self.client = Client(self.cluster)
-            self.remote_static = self.client.scatter(static, broadcast=True)
+                self.remote_static = self.client.scatter(static, broadcast=True)
+            except BaseException:
+                self.abort()
+                raise
 
     def run(self, start: int, stop: int, update: Progress) -> _Merged:
         merged = _Merged()
@@ -354,10 +343,19 @@ class _Runner:
                     stream.add(submit(*job))
         return merged
 
+    def abort(self) -> None:
+        """Stop at once: cancel what is queued and end the worker processes."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            stop_pool(pool)
+        self.shutdown()
+
     def shutdown(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
         if self.client is not None:
-            self.client.close()
+            client, self.client = self.client, None
+            client.close(timeout=CLOSE_TIMEOUT_S)
         if self.cluster is not None:
-            self.cluster.close()
+            cluster, self.cluster = self.cluster, None
+            cluster.close(timeout=CLOSE_TIMEOUT_S)

@@ -193,6 +193,7 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
         raw.outage_t,
         raw.outage_unit,
         raw.outage_up,
+        raw.outage_up0,
         pos=seg.pos,
         starts=cols,
     )
@@ -248,7 +249,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
     firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
     p = capacity_starts(static, raw)
     gen = generation.available_capacity(
-        units, clock, Z, raw.outage_t, raw.outage_unit, raw.outage_up, starts=p
+        units, clock, Z, raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0, starts=p
     )
     slack = SLACK * (gen + static.import_cap.max(axis=1, initial=0.0)[:, None])
     k, run = short_steps(gen, p, firm, d, slack, T)

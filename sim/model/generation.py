@@ -121,12 +121,14 @@ def unit_table(sc: Scenario, clock: Clock) -> UnitTable:
 
 def sample_outages(
     units: UnitTable, horizon_h: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Draw forced outages of every unit over ``[0, horizon_h)``.
 
-    Returns ``(time_h, unit, up)``: every change of state, sorted by time, where
-    ``up`` is True for a return to service and False for a failure. Units start
-    in their stationary state (up with probability MTTF / (MTTF + MTTR)).
+    Returns ``(time_h, unit, up, up0)``: every change of state, sorted by time,
+    where ``up`` is True for a return to service and False for a failure, and the
+    state of every unit at time 0 (a unit that starts down and is not repaired
+    before the end has no change at all). Units start in their stationary state
+    (up with probability MTTF / (MTTF + MTTR)).
     """
     n = units.n
     mttf, mttr = units.mttf_h, units.mttr_h
@@ -134,12 +136,13 @@ def sample_outages(
     p_up = np.ones(n)
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up = rng.random(n) < p_up
+    up0 = up.copy()
     if _identity_warp(units):
         time_h, unit, is_up = _renewals(np.flatnonzero(finite), up, mttf, mttr, horizon_h, rng)
     else:
         time_h, unit, is_up = _warped_renewals(units, up, horizon_h, rng)
     order = np.argsort(time_h, kind="stable")
-    return time_h[order], unit[order], is_up[order]
+    return time_h[order], unit[order], is_up[order], up0
 
 
 def _identity_warp(units: UnitTable) -> bool:
@@ -222,18 +225,6 @@ def _warped_renewals(
     return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
 
 
-def initial_up(units: UnitTable, time_h: np.ndarray, unit: np.ndarray, is_up: np.ndarray) -> np.ndarray:
-    """The state of every unit at time 0, recovered from its first change."""
-    up0 = np.ones(units.n, dtype=bool)
-    first = np.full(units.n, -1)
-    # The first change of each unit reveals its initial state (opposite of it).
-    rev = np.arange(time_h.size)[::-1]
-    first[unit[rev]] = rev
-    has = first >= 0
-    up0[has] = ~is_up[first[has]]
-    return up0
-
-
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``tau`` at times ``x`` for zone rows, extrapolating with factor 1 after the end."""
     if xp.size == 2 and (fp[:, -1] == xp[-1]).all():  # no outage-rate shock: tau = t
@@ -266,10 +257,12 @@ def available_capacity(
     time_h: np.ndarray,
     unit: np.ndarray,
     is_up: np.ndarray,
+    up0: np.ndarray,
     pos: np.ndarray | None = None,
     starts: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Available capacity per zone and step (MW) from the outage record.
+    """Available capacity per zone and step (MW) from the outage record
+    (:func:`sample_outages`: the changes and ``up0``, the state at time 0).
 
     Applies winter derating and holds units out during planned outages and trips.
     Built from deltas and one cumulative sum, so the cost grows with the number
@@ -294,7 +287,6 @@ def available_capacity(
         def column(step: np.ndarray) -> np.ndarray:
             return where[step]
 
-    up0 = initial_up(units, time_h, unit, is_up)
     k = column(clock.step_of(time_h))
     sign = np.where(is_up, 1.0, -1.0)
     months = clock.month[starts] - 1

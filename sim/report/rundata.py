@@ -9,7 +9,6 @@ local (the scenario's time zone); loads are in MW.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
 RESOLVED = "scenario.resolved.yaml"
 #: Files that make a folder a run folder (written by :mod:`sim.report.runfolder`).
 RUN_FILES = (RESOLVED, "summary.json", "timeseries.parquet", "replications.parquet")
+#: The Parquet tables of a run folder, in the order of :class:`RunData`'s fields.
+TABLES = ("timeseries", "replications", "events", "facilities")
 #: Columns of :meth:`RunData.loads` and the time series they sum.
 LOAD_SERIES = {
     "ordinary": "demand_mw",
@@ -73,35 +74,17 @@ class RunData:
     def load(cls, folder: str | Path) -> RunData:
         """From a run folder written by ``gridshed run``.
 
-        Raises :class:`ScenarioError` if ``folder`` is not a run folder or its
-        resolved scenario does not validate.
+        Raises :class:`ScenarioError` if ``folder`` is not a run folder, a file of
+        it is damaged or its resolved scenario does not validate.
         """
-        import yaml
-        from pydantic import ValidationError
+        from sim.report.readback import read_resolved, read_summary, read_table
 
         folder = Path(folder)
         check_run_folder(folder)
-        resolved = folder / RESOLVED
-        try:
-            scenario = Scenario.model_validate(yaml.safe_load(resolved.read_text(encoding="utf-8")))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            raise ScenarioError(
-                Problem(f"not a resolved scenario of this version: {where}: {first['msg']}", resolved)
-            ) from None
-
-        def table(name: str) -> pd.DataFrame:
-            path = folder / f"{name}.parquet"
-            return pd.read_parquet(path) if path.exists() else pd.DataFrame()
-
         return cls(
-            scenario,
-            json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-            table("timeseries"),
-            table("replications"),
-            table("events"),
-            table("facilities"),
+            read_resolved(folder / RESOLVED),
+            read_summary(folder / "summary.json"),
+            *(read_table(folder / f"{name}.parquet") for name in TABLES),
         )
 
     @property

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiments.ensemble import EnsembleResult
+from sim.report.outfolder import Reservation, write_atomic
 from sim.scenario.load import dump_scenario
 
 
@@ -35,27 +33,6 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def write_atomic(dest: Path, fill: Callable[[Path], None]) -> Path:
-    """Create folder ``dest`` by ``fill(tmp)`` on a temporary folder beside it, then
-    rename. On any error nothing is left behind; an existing ``dest`` is replaced
-    only once the new one is complete."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    try:
-        fill(tmp)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
-            dest.rename(old / dest.name)
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
-
-
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` without its index as ``DataFrame.to_parquet`` does, in one
     row group however long it is (pyarrow cuts at 1 Mi rows by default)."""
@@ -64,10 +41,12 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_run(
-    result: EnsembleResult, out: str | Path, figures: bool = True, extra: dict | None = None
+    result: EnsembleResult, out: str | Path | Reservation, figures: bool = True, extra: dict | None = None
 ) -> Path:
-    """Write the run folder ``out/<scenario name>`` and return its path."""
-    out = Path(out)
+    """Write the run folder ``out/<scenario name>`` (or the folder reserved before
+    the run, :func:`~sim.report.outfolder.reserve`) and return its path."""
+    if not isinstance(out, Reservation):
+        out = Path(out)
 
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
@@ -84,4 +63,4 @@ def write_run(
 
             write_figures(RunData.from_result(result), tmp / "figures")
 
-    return write_atomic(out / result.scenario.name, fill)
+    return write_atomic(out if isinstance(out, Reservation) else out / result.scenario.name, fill)
