@@ -83,7 +83,7 @@ def _date_panel(fig):
 
 def test_closures_of_a_run_without_reported_counts_draw_none(run):
     """The example's target date (25 Feb 2022) has no reported counts."""
-    assert plots.reported_closures(run) == {}
+    assert plots.reported_closures(run) == {} and plots.reported_figures(run) == {}
     fig = render(plots.closures_over_time(run))
     ax, _ = _date_panel(fig)
     assert ax.get_ylabel() == "closures, cumulative (count)"
@@ -123,6 +123,7 @@ def test_closures_of_the_flagship_always_show_the_counts_reported_by_15_march(fl
         FacilityState.CLOSED_VOLUNTARILY: 55,
         FacilityState.DISCONNECTED_BY_FORCE: 51,
     }
+    assert plots.reported_figures(flagship)["devices_seized"] == 67_000
     fig = render(plots.closures_over_time(flagship))
     ax, dax = _date_panel(fig)
     stars = {ln.get_label(): ln.get_ydata()[0] for ln in dax.get_lines() if ln.get_marker() == "*"}

@@ -34,6 +34,7 @@ from sim.report.figures.closures import (
     closures_over_time,
     normalise_reported,
     reported_closures,
+    reported_figures,
 )
 from sim.report.figures.demand import demand_curves, national_demand, typical_days
 from sim.report.figures.duration import duration_curves, load_duration
@@ -63,6 +64,7 @@ __all__ = [
     "relief_distribution",
     "relief_over_time",
     "reported_closures",
+    "reported_figures",
     "shedding_by_zone",
     "time_label",
     "typical_days",
