@@ -37,7 +37,7 @@ def test_national_demand_stacks_the_loads_against_supply_with_loss_of_load(run):
         "available generation (daily mean)",
         "available generation + imports (daily mean)",
         "each day's peak hour (total load)",
-        "loss of load: expected hours of shedding per day (right axis)",
+        "expected hours of shedding per day (right axis)",
         "1: licensed cut-off, 24 Jan - 6 Feb 2022",
         "3: target date, 25 Feb 2022 (80 MW)",
     ):
@@ -97,7 +97,7 @@ def test_a_window_of_a_fortnight_draws_steps_and_the_loss_of_load_probability(ru
     start = mdates.num2date(ax.get_xlim()[0], tz=ZoneInfo("Asia/Almaty"))
     assert start.strftime("%Y-%m-%d %H:%M") == "2022-01-10 00:00"
     assert "(whole run)" in axes[0].get_title(loc="left")
-    assert "loss-of-load probability: share of replications shedding (right axis)" in fig_labels(fig)
+    assert "share of replications shedding (right axis)" in fig_labels(fig)
     south = twin_of(axes[2])
     assert south.get_ylabel() == "loss-of-load probability (share of replications)"
     expect = run.loss_of_load("South").loc["2022-01-10":"2022-01-23"]

@@ -160,11 +160,11 @@ def _loss_line(ax: Axes, run: RunData, zone: str, steps: pd.DatetimeIndex, daily
     if daily:
         y = lolp.resample("D").sum() * run.step_h
         x = to_x(y.index + pd.Timedelta(hours=12))
-        label = "loss of load: expected hours of shedding per day (right axis)"
+        label = "expected hours of shedding per day (right axis)"
         ylabel = "expected shedding per day (h)"
     else:
         y, x = lolp, to_x(lolp.index)
-        label = "loss-of-load probability: share of replications shedding (right axis)"
+        label = "share of replications shedding (right axis)"
         ylabel = "loss-of-load probability (share of replications)"
     lax = ax.twinx()
     lax.set_label(LOSS_AXIS)
