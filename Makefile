@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 NB_STAMP := $(VENV)/.installed-notebooks
+# In a variable: a comma in $(call ...) arguments would split them.
+DEV_EXTRAS := .[dev,notebooks]
 SCENARIO ?= scenarios/kazakhstan_2021_22.yaml
 OUT ?= results
 
@@ -27,7 +29,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(call install,-e ".[dev,notebooks]")
+	$(call install,-e "$(DEV_EXTRAS)")
 	touch $@ $(RUN_STAMP) $(NB_STAMP)
 
 $(NB_STAMP): pyproject.toml | $(BIN)/python
