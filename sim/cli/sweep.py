@@ -34,9 +34,11 @@ PRINTED_DIGITS = 2
 @click.option(
     "--metric",
     type=click.Choice(SWEEP_METRICS),
-    default="probability_within",
+    default="probability_reached",
     show_default=True,
-    help="What the heatmap shows (probability_within needs the scenario's target).",
+    help="What the heatmap shows: probability_reached (relief at least target - tolerance, grows "
+    "with enforcement), probability_within (inside the band; falls again past it); both need the "
+    "scenario's target.",
 )
 @click.option("--name", help="Name of the output folder in --out (default: sweep_<scenario name>).")
 @opt.figures("Write heatmap.png.")

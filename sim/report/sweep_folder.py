@@ -43,7 +43,7 @@ def sweep_markdown(sw: Sweep) -> str:
 
 
 def write_sweep(
-    sw: Sweep, folder: Path | Reservation, metric: str = "probability_within", figures: bool = True
+    sw: Sweep, folder: Path | Reservation, metric: str = "probability_reached", figures: bool = True
 ) -> Path:
     """Write ``folder`` whole: ``sweep.csv``, ``sweep.parquet``, ``sweep.md``,
     ``replications.parquet`` and (with ``figures``) ``heatmap.png`` of ``metric``
