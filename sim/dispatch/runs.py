@@ -11,6 +11,7 @@ Pure numpy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -79,7 +80,8 @@ class Steps:
         keep = np.empty(self.k, dtype=bool)
         keep[0] = True
         np.any(bits[:, 1:] != bits[:, :-1], axis=0, out=keep[1:])
-        if np.count_nonzero(keep) > worth * self.k or keep.all():
+        kept = np.count_nonzero(keep)
+        if kept == self.k or kept > worth * self.k:
             return self
         return Steps(self.starts[keep], self.values[..., keep], self.n)
 
@@ -93,6 +95,15 @@ class Steps:
     def zone_sum(self) -> Steps:
         """Sum over the leading (zone) axis, as ``expand().sum(axis=0)`` does it."""
         return Steps(self.starts, zone_sum(self.values, self.n), self.n)
+
+
+@functools.lru_cache(maxsize=8)
+def every_step(n: int) -> np.ndarray:
+    """The run starts of a series that may change at every one of ``n`` steps
+    (one shared, read-only array per ``n``)."""
+    out = np.arange(n)
+    out.setflags(write=False)
+    return out
 
 
 def zone_sum(values: np.ndarray, n: int) -> np.ndarray:

@@ -87,7 +87,7 @@ def run_moments(series: list[Steps]) -> RunMoments:
     values = np.concatenate([s.values for s in series], axis=-1)
     ks = np.array([s.k for s in series])
     starts = series[0].starts
-    if (ks == starts.size).all() and all(np.array_equal(s.starts, starts) for s in series):
+    if all(s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series):
         idx = None  # the same runs in every replication
     else:
         # The union of the runs' starts, and each replication's run at each of

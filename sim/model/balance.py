@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.dispatch.adequacy import SLACK, short_steps
 from sim.dispatch.balance import shed_blocks, solve_balance
-from sim.dispatch.runs import Steps, patch_all, unique, zone_sum
+from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
 from sim.model import generation
 from sim.model.replication import Raw, Static
 
@@ -66,8 +66,7 @@ class Segments:
     @classmethod
     def every_step(cls, n_steps: int) -> Segments:
         """One run per step (no compression)."""
-        idx = np.arange(n_steps)
-        return cls(idx, np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
+        return cls(every_step(n_steps), np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
 
     @property
     def n(self) -> int:
@@ -245,7 +244,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
         change = change.copy()
         change[1:] |= a[1:] != a[:-1]
     if np.count_nonzero(change) > MAX_RUN_SHARE * T:  # as dispatch_runs: every step
-        d, weather, base = np.arange(T), a + static.cold_c, static.base_demand
+        d, weather, base = every_step(T), a + static.cold_c, static.base_demand
     else:
         d = np.flatnonzero(change)
         weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
