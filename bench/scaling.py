@@ -29,8 +29,8 @@ from sim.scenario.load import load_scenario
 
 #: Largest growth exponent of the cost per replication the issue asks for.
 TARGET_EXPONENT = 1.1
-#: CPU seconds each cost measure aims to take.
-BUDGET_S = 2.0
+#: CPU seconds each cost measure aims to take (per round).
+BUDGET_S = 1.0
 
 
 @dataclass
@@ -59,13 +59,18 @@ def _chunks_cpu_s(static, n: int) -> float:
     return (time.process_time() - t) / n
 
 
-def cpu_ms_per_replication(path: Path, overrides: list[str], reps: int | None = None) -> tuple[float, int]:
-    """CPU ms per replication on one core (best of two rounds) and the number
-    of replications, by default enough to fill about :data:`BUDGET_S`."""
-    static = prepare(load_scenario(path, overrides))
-    pilot = _chunks_cpu_s(static, 3)
-    reps = reps or int(np.clip(BUDGET_S / pilot, 6, 300))
-    return 1000 * min(_chunks_cpu_s(static, reps), _chunks_cpu_s(static, reps)), reps
+def cpu_ms_per_replication(path: Path, variants: dict[str, list[str]], rounds: int = 2) -> dict[str, tuple]:
+    """CPU ms per replication on one core of each variant (overrides by label)
+    and the replications timed, enough to fill about :data:`BUDGET_S`: the
+    variants in turns, best of ``rounds``, so that a drift of the machine's
+    speed hits them alike."""
+    statics = {label: prepare(load_scenario(path, ov)) for label, ov in variants.items()}
+    reps = {label: int(np.clip(BUDGET_S / _chunks_cpu_s(st, 3), 6, 300)) for label, st in statics.items()}
+    best = dict.fromkeys(statics, float("inf"))
+    for _ in range(rounds):
+        for label, st in statics.items():
+            best[label] = min(best[label], _chunks_cpu_s(st, reps[label]))
+    return {label: (1000 * best[label], reps[label], statics[label]) for label in statics}
 
 
 def _fleets(path: Path) -> dict:
@@ -96,51 +101,40 @@ def facility_overrides(path: Path, k: int) -> list[str]:
     return out
 
 
-def counts(path: Path, overrides: list[str]) -> tuple[int, float]:
-    """Generating units and mean mining facilities (3 replications) of a variant."""
-    from sim.model.replication import simulate
-
-    static = prepare(load_scenario(path, overrides))
-    return static.units.n, float(np.mean([simulate(static, r).facilities.n for r in range(3)]))
-
-
 def study(flagship: Path, log: Callable[[str], None] = print) -> list[Dimension]:
     """The cost dimensions of the study (workers are measured apart)."""
+    from sim.model.replication import simulate
+
     dims = []
-    horizon = Dimension("horizon", "steps")
-    for label, ov in (
-        ("1 month", ["end=2021-11-01", "target=null"]),
-        ("7 months", []),
-        ("2 years", ["end=2023-10-01"]),
-    ):
-        cost, reps = cpu_ms_per_replication(flagship, ov)
-        horizon.labels.append(label)
-        horizon.sizes.append(load_scenario(flagship, ov).n_steps)
-        horizon.values.append(cost)
-        log(f"  horizon {label}: {cost:.2f} ms/replication ({reps} replications)")
-    dims.append(horizon)
-    for name, unit, make, which in (
-        ("facilities", "mining facilities", facility_overrides, 1),
-        ("units", "generating units", unit_overrides, 0),
-    ):
-        dim = Dimension(name, unit)
-        for k in (1, 10, 100):
-            ov = make(flagship, k)
-            cost, reps = cpu_ms_per_replication(flagship, ov)
-            dim.labels.append(f"x{k}")
-            dim.sizes.append(counts(flagship, ov)[which])
+    plans = [
+        (
+            Dimension("horizon", "steps"),
+            {"1 month": ["end=2021-11-01", "target=null"], "7 months": [], "2 years": ["end=2023-10-01"]},
+            lambda st: st.clock.n_steps,
+        ),
+        (
+            Dimension("facilities", "mining facilities"),
+            {f"x{k}": facility_overrides(flagship, k) for k in (1, 10, 100)},
+            lambda st: np.mean([simulate(st, r).facilities.n for r in range(3)]),
+        ),
+        (
+            Dimension("units", "generating units"),
+            {f"x{k}": unit_overrides(flagship, k) for k in (1, 10, 100)},
+            lambda st: st.units.n,
+        ),
+        (
+            Dimension("step", "steps"),
+            {"1 h": ["step_h=1"], "30 min": ["step_h=0.5"], "15 min": ["step_h=0.25"]},
+            lambda st: st.clock.n_steps,
+        ),
+    ]
+    for dim, variants, size in plans:
+        for label, (cost, reps, static) in cpu_ms_per_replication(flagship, variants).items():
+            dim.labels.append(label)
+            dim.sizes.append(float(size(static)))
             dim.values.append(cost)
-            log(f"  {name} x{k} ({dim.sizes[-1]:.0f}): {cost:.2f} ms/replication ({reps} replications)")
+            log(f"  {dim.name} {label} ({dim.sizes[-1]:,.0f} {dim.unit}): {cost:.2f} ms/replication ({reps})")
         dims.append(dim)
-    step = Dimension("step", "steps")
-    for label, h in (("1 h", 1.0), ("30 min", 0.5), ("15 min", 0.25)):
-        ov = [f"step_h={h}"]
-        cost, reps = cpu_ms_per_replication(flagship, ov)
-        step.labels.append(label)
-        step.sizes.append(load_scenario(flagship, ov).n_steps)
-        step.values.append(cost)
-        log(f"  step {label}: {cost:.2f} ms/replication ({reps} replications)")
-    dims.append(step)
     return dims
 
 
