@@ -182,7 +182,7 @@ def test_patching_steps_replaces_exactly_those_steps(s, data):
     assert_same_bits(patch(s, steps, values, spikes(s.n, steps)).expand(), want)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data(), reps=st.integers(1, 30), n=st.integers(1, 40), zones=st.integers(1, 9))
 def test_moments_on_runs_are_the_moments_of_the_per_step_series(data, reps, n, zones):
     series = [data.draw(step_series(n=st.just(n), zones=st.just(zones))) for _ in range(reps)]

@@ -50,12 +50,15 @@ def short_steps(
     Returns the steps (sorted) and the generation run of each.
     """
     head = gen - slack
-    maybe = np.flatnonzero((run_peaks(load, load_starts, gen_starts, n) > head).any(axis=0))
+    over = run_peaks(load, load_starts, gen_starts, n) > head
+    maybe = np.flatnonzero(over[0] if over.shape[0] == 1 else over.any(axis=0))
     if maybe.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lengths = np.diff(gen_starts, append=n)[maybe]
-    steps = ranges(gen_starts[maybe], lengths)
+        return maybe, maybe
+    first = gen_starts[maybe]
+    lengths = np.append(gen_starts, n)[maybe + 1] - first
+    steps = ranges(first, lengths)
     cols = steps if load_starts.size == n else np.searchsorted(load_starts, steps, side="right") - 1
     run = np.repeat(maybe, lengths)
-    short = (load[:, cols] > head[:, run]).any(axis=0)
+    short = load[:, cols] > head[:, run]
+    short = short[0] if short.shape[0] == 1 else short.any(axis=0)
     return steps[short], run[short]

@@ -11,6 +11,7 @@ Pure numpy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -45,7 +46,10 @@ class Steps:
 
     def lengths(self) -> np.ndarray:
         """Steps in each run."""
-        return np.diff(self.starts, append=self.n)
+        out = np.empty(self.k, dtype=np.int64)
+        np.subtract(self.starts[1:], self.starts[:-1], out=out[:-1])
+        out[-1] = self.n - self.starts[-1]
+        return out
 
     def expand(self) -> np.ndarray:
         """The per-step array (leading shape x ``n``)."""
@@ -63,17 +67,21 @@ class Steps:
 
     def at(self, step: int) -> np.ndarray:
         """The value at one step."""
+        if self.k == 1:
+            return self.values[..., 0]
         return self.values[..., int(np.searchsorted(self.starts, step, side="right")) - 1]
 
-    def squeeze(self) -> Steps:
-        """The same series with consecutive runs of bit-identical values merged."""
+    def squeeze(self, worth: float = 1.0) -> Steps:
+        """The same series with consecutive runs of bit-identical values merged
+        (unless that keeps more than ``worth`` of the runs)."""
         if self.k < 2:
             return self
         bits = np.ascontiguousarray(self.values).reshape(-1, self.k).view(np.int64)
         keep = np.empty(self.k, dtype=bool)
         keep[0] = True
         np.any(bits[:, 1:] != bits[:, :-1], axis=0, out=keep[1:])
-        if keep.all():
+        kept = np.count_nonzero(keep)
+        if kept == self.k or kept > worth * self.k:
             return self
         return Steps(self.starts[keep], self.values[..., keep], self.n)
 
@@ -87,6 +95,15 @@ class Steps:
     def zone_sum(self) -> Steps:
         """Sum over the leading (zone) axis, as ``expand().sum(axis=0)`` does it."""
         return Steps(self.starts, zone_sum(self.values, self.n), self.n)
+
+
+@functools.lru_cache(maxsize=8)
+def every_step(n: int) -> np.ndarray:
+    """The run starts of a series that may change at every one of ``n`` steps
+    (one shared, read-only array per ``n``)."""
+    out = np.arange(n)
+    out.setflags(write=False)
+    return out
 
 
 def zone_sum(values: np.ndarray, n: int) -> np.ndarray:
@@ -153,6 +170,28 @@ def patch(base: Steps, steps: np.ndarray, values: np.ndarray, axis: np.ndarray |
     out[...] = base.values if base.k == 1 else base.on(starts)
     out[..., np.searchsorted(starts, steps)] = values
     return Steps(starts, out, base.n)
+
+
+def patch_all(bases: list[Steps], steps: np.ndarray, values: list[np.ndarray]) -> list[Steps]:
+    """:func:`patch` of several series at the same ``steps``, sharing the runs
+    of the constant ones."""
+    if steps.size == 0:
+        return bases
+    n = bases[0].n
+    axis = at = None
+    out = []
+    for base, v in zip(bases, values, strict=True):
+        if base.k > 1:
+            out.append(patch(base, steps, v))
+            continue
+        if axis is None:
+            axis = spikes(n, steps)
+            at = np.searchsorted(axis, steps)
+        arr = np.empty((*v.shape[:-1], axis.size))
+        arr[...] = base.values
+        arr[..., at] = v
+        out.append(Steps(axis, arr, n))
+    return out
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

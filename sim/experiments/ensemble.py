@@ -87,23 +87,28 @@ def run_moments(series: list[Steps]) -> RunMoments:
     n, r = series[0].n, len(series)
     values = np.concatenate([s.values for s in series], axis=-1)
     ks = np.array([s.k for s in series])
-    if (ks == 1).all():
-        starts, idx = series[0].starts, np.arange(r)[:, None]
+    starts = series[0].starts
+    if all(s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series):
+        idx = None  # the same runs in every replication
     else:
-        # The union of the runs' starts, and each replication's run at each of them.
+        # The union of the runs' starts, and each replication's run at each of
+        # them: its runs follow the previous replications' in ``values``, so
+        # that is a count of all the runs started up to there.
         own = np.concatenate([s.starts for s in series])
         mask = np.zeros(n, dtype=bool)
         mask[own] = True
         starts = np.flatnonzero(mask)
-        first = np.zeros((r, starts.size), dtype=np.int64)
-        first[np.repeat(np.arange(r), ks), (np.cumsum(mask) - 1)[own]] = 1
-        first[:, 0] = np.cumsum(ks) - ks  # each replication's runs follow the previous ones'
-        idx = np.cumsum(first, axis=1)
+        begins = np.zeros(r * starts.size, dtype=bool)
+        begins[(np.cumsum(mask) - 1)[own] + np.repeat(np.arange(r) * starts.size, ks)] = True
+        idx = (np.cumsum(begins) - 1).reshape(r, starts.size)
     shape = (*values.shape[:-1], starts.size)
     sums = Sums()
     sums.n, sums.shift, sums.s, sums.q = r, np.empty(shape), np.empty(shape), np.empty(shape)
     for a in range(0, starts.size, BLOCK):
-        x = np.take(values, idx[:, a : a + BLOCK], axis=-1)  # replications on the last axis but one
+        if idx is None:
+            x = values.reshape(*shape[:-1], r, starts.size)[..., a : a + BLOCK]
+        else:
+            x = np.take(values, idx[:, a : a + BLOCK], axis=-1)  # replications on the last axis but one
         shift = x[..., 0, :]
         sums.shift[..., a : a + BLOCK] = shift
         d = x - shift[..., None, :]

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.dispatch.adequacy import SLACK, short_steps
 from sim.dispatch.balance import shed_blocks, solve_balance
-from sim.dispatch.runs import Steps, patch, spikes, unique, zone_sum
+from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
 from sim.model import generation
 from sim.model.replication import Raw, Static
 
@@ -66,8 +66,7 @@ class Segments:
     @classmethod
     def every_step(cls, n_steps: int) -> Segments:
         """One run per step (no compression)."""
-        idx = np.arange(n_steps)
-        return cls(idx, np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
+        return cls(every_step(n_steps), np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
 
     @property
     def n(self) -> int:
@@ -240,12 +239,17 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
     clock, units = static.clock, static.units
     T, Z = clock.n_steps, len(static.zones)
     # Demand changes with the scenario's inputs and the days of weather only.
-    change = static.static_change.copy()
+    change = static.static_change
     a = raw.anomaly_c
-    change[1:] |= a[1:] != a[:-1]
-    d = np.flatnonzero(change)
-    weather = (a + static.cold_c)[d]
-    demand = np.maximum(static.base_demand[:, d] - static.sensitivity[:, None] * weather[None, :], 0.0)
+    if a.any():
+        change = change.copy()
+        change[1:] |= a[1:] != a[:-1]
+    if np.count_nonzero(change) > MAX_RUN_SHARE * T:  # as dispatch_runs: every step
+        d, weather, base = every_step(T), a + static.cold_c, static.base_demand
+    else:
+        d = np.flatnonzero(change)
+        weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
+    demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
     firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
     p = capacity_starts(static, raw)
     gen = generation.available_capacity(
@@ -273,11 +277,17 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
             op.shed_block_fraction,
             op.curtail_licensed_first,
         )
-        axis = spikes(T, k)
-        imports = patch(zero, k, np.clip(supply - left - gen_k, 0.0, import_k), axis)
-        shed, served = patch(shed, k, shed_k, axis), patch(served, k, firm_k - shed_k, axis)
-        curtailed_s = patch(zero, k, np.clip(curtailed, 0.0, allowed), axis)
-        flow_s = patch(zero, k, flow, axis)
+        imports, shed, served, curtailed_s, flow_s = patch_all(
+            [zero, shed, served, zero, zero],
+            k,
+            [
+                np.clip(supply - left - gen_k, 0.0, import_k),
+                shed_k,
+                firm_k - shed_k,
+                np.clip(curtailed, 0.0, allowed),
+                flow,
+            ],
+        )
     else:
         imports = curtailed_s = flow_s = zero
     return RunBalance(

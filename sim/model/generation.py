@@ -145,6 +145,10 @@ def sample_outages(
     return time_h[order], unit[order], is_up[order], up0
 
 
+#: Units left in the horizon under which outage rounds use Python floats.
+FEW_UNITS = 8
+
+
 def _identity_warp(units: UnitTable) -> bool:
     """Whether no outage-rate shock warps operating time (``tau(t) = t``)."""
     return units.warp_t.size == 2 and bool((units.warp_tau[:, -1] == units.warp_t[-1]).all())
@@ -163,14 +167,15 @@ def _renewals(
     order): times (h), units and new states, round by round, not yet sorted.
 
     Every unit changes state in every round, so its mean time in the current
-    state alternates between two arrays that are swapped, not rebuilt.
+    state alternates between two arrays that are swapped, not rebuilt. Once
+    :data:`FEW_UNITS` units or fewer are left, the rounds go on in plain Python
+    floats (the same IEEE operations, without numpy's cost per call).
     """
     times, who, rounds = [], [], []
     t = np.zeros(active.size)
     now = np.where(up[active], mttf[active], mttr[active])
     nxt = np.where(up[active], mttr[active], mttf[active])
-    r = 0
-    while active.size:
+    while active.size > FEW_UNITS:
         t = t + rng.standard_exponential(active.size) * now
         keep = t < horizon_h
         if not keep.all():
@@ -179,12 +184,21 @@ def _renewals(
         who.append(active)
         rounds.append(active.size)
         now, nxt = nxt, now
-        r += 1
-    if not times:
-        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
+    tail_t: list[float] = []
+    tail_u: list[int] = []
+    left = list(zip(t.tolist(), active.tolist(), now.tolist(), nxt.tolist(), strict=True))
+    while left:
+        draws = rng.standard_exponential(len(left)).tolist()
+        left = [(ti + e * m, u, m2, m) for (ti, u, m, m2), e in zip(left, draws, strict=True)]
+        left = [x for x in left if x[0] < horizon_h]
+        tail_t += [x[0] for x in left]
+        tail_u += [x[1] for x in left]
+        rounds.append(len(left))
+    times.append(np.array(tail_t))
+    who.append(np.array(tail_u, dtype=np.int64))
     unit = np.concatenate(who)
     # Round r (from 0) leaves a unit in the opposite of its initial state if r is even.
-    odd = np.repeat(np.arange(r) % 2 == 1, rounds)
+    odd = np.repeat(np.arange(len(rounds)) % 2 == 1, rounds)
     return np.concatenate(times), unit, up[unit] == odd
 
 
@@ -289,13 +303,15 @@ def available_capacity(
 
     k = column(clock.step_of(time_h))
     sign = np.where(is_up, 1.0, -1.0)
-    months = clock.month[starts] - 1
     out = np.zeros((n_zones, n))
     # Units with the same winter months share one pair of accumulators.
     patterns, group = units.patterns, units.group
+    # Without derating, both accumulators of a group hold the same levels.
+    derates = bool(units.derating.any())
+    months = clock.month[starts] - 1 if derates else None
     for g in range(len(patterns)):
         cap = np.where(group == g, units.capacity_mw, 0.0)
-        for derated in (False, True):
+        for derated in (False, True) if derates else (None,):
             c = cap * (1 - units.derating) if derated else cap
             acc = np.zeros((n_zones, n + 1))
             np.add.at(acc[:, 0], units.zone, c * up0)
@@ -317,6 +333,5 @@ def available_capacity(
                 acc[z, ka + 1 : kb] += s[:-1]
                 acc[z, kb] += s[-1]
             level = np.cumsum(acc, axis=1)[:, :n]
-            mask = patterns[g][months]
-            out += np.where(mask == derated, level, 0.0)
+            out += level if months is None else np.where(patterns[g][months] == derated, level, 0.0)
     return out

@@ -37,6 +37,11 @@ from sim.vocab import FacilityState
 WINTER_MONTHS = (12, 1, 2)
 
 _IS_WINTER = np.isin(np.arange(13), WINTER_MONTHS)
+_CODE = {state.value: i for i, state in enumerate(FacilityState)}
+#: Series are kept with equal consecutive runs merged when that leaves at
+#: most this share of the runs: the ensemble sums them on fewer runs, but
+#: fastest when every replication has the same runs.
+SQUEEZE_WORTH = 0.8
 #: Counts of events in the summary, in its order.
 EVENT_COUNTS = (
     "closures_voluntary",
@@ -82,14 +87,28 @@ class ReplicationResult:
     extra: dict = field(default_factory=dict)
 
 
-def relief(static: Static, raw: Raw, limits: Steps) -> dict[str, Steps]:
+def kinds(events: dict[str, np.ndarray]) -> np.ndarray:
+    """The kind of every event as its index in :class:`FacilityState` (-1 for
+    any other): compared as integers, not as strings one by one."""
+    kind = events["event"]
+    return np.fromiter((_CODE.get(e, -1) for e in kind), dtype=np.int64, count=kind.size)
+
+
+def _is(codes: np.ndarray, *states: FacilityState) -> np.ndarray:
+    """Whether each event is of one of ``states``."""
+    return np.isin(codes, [_CODE[s] for s in states])
+
+
+def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = None) -> dict[str, Steps]:
     """National relief (MW), in total and by kind; ``limits``: licensed load
-    held back by lasting orders."""
+    held back by lasting orders; ``codes``: :func:`kinds` of the events."""
     T = static.clock.n_steps
     ev = raw.events
     out = {}
     k = static.clock.step_of(ev["t_h"])
-    for name, kinds in (
+    if k.size and codes is None:
+        codes = kinds(ev)
+    for name, states in (
         ("relief_voluntary_mw", (FacilityState.CLOSED_VOLUNTARILY,)),
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
         ("relief_exit_mw", (FacilityState.EXITED,)),
@@ -97,12 +116,12 @@ def relief(static: Static, raw: Raw, limits: Steps) -> dict[str, Steps]:
         if k.size == 0:
             out[name] = Steps.full(0.0, (), T)
             continue
-        sel = np.isin(ev["event"], kinds) & (k < T)
+        sel = _is(codes, *states) & (k < T)
         out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
     out["relief_limits_mw"] = limits
     starts, parts = align(*out.values())
     out["relief_mw"] = Steps(starts, sum(parts), T)
-    return {n: out[n].squeeze() for n in RELIEF_SERIES}
+    return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
 
 
 def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
@@ -118,6 +137,8 @@ def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
     v = shed.values
     short = v > EPS_MW
+    if not short.any():  # nothing to count
+        return float(shed.total() * step_h), 0.0, 0.0, float(v.max())
     starts = short.copy()
     starts[1:] &= ~short[:-1]
     return (
@@ -131,13 +152,19 @@ def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
 def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> ReplicationResult:
     """All metrics of one replication."""
     bal = dispatch_runs(static, raw)
-    rel = relief(static, raw, bal.relief_limits)
-    s = _event_counts(static, raw, rel)
+    codes = kinds(raw.events)
+    rel = relief(static, raw, bal.relief_limits, codes)
+    s = _event_counts(static, raw, rel, codes)
     step_h = static.clock.step_h
-    eue, lole, lolf, peak = loss_stats(bal.shed.zone_sum(), step_h)
+    national = loss_stats(bal.shed.zone_sum(), step_h)
+    eue, lole, lolf, peak = national
     s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
     for z, name in enumerate(static.zones):
-        e, lo, lf, pk = loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
+        # One zone's series is the national one, to the bit.
+        one = len(static.zones) == 1
+        e, lo, lf, pk = (
+            national if one else loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
+        )
         s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
         s[f"peak_shortfall_mw.{name}"] = pk
     s["curtailed_mwh"] = float(bal.curtailed.total() * step_h)
@@ -160,7 +187,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     return result
 
 
-def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps]) -> dict[str, float]:
+def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps], codes: np.ndarray) -> dict[str, float]:
     """Relief at the target date and counts of events by then."""
     sc, clock = static.scenario, static.clock
     if sc.target is not None:
@@ -176,12 +203,11 @@ def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps]) -> dict[str, 
             s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
         return s
     by = ev["t_h"] <= t_target
-    kind = ev["event"]
-    s["closures_voluntary"] = float(np.sum(by & (kind == FacilityState.CLOSED_VOLUNTARILY)))
-    forced = by & (kind == FacilityState.DISCONNECTED_BY_FORCE)
+    s["closures_voluntary"] = float(np.sum(by & _is(codes, FacilityState.CLOSED_VOLUNTARILY)))
+    forced = by & _is(codes, FacilityState.DISCONNECTED_BY_FORCE)
     s["closures_forced"] = float(forced.sum())
-    s["exits"] = float(np.sum(by & (kind == FacilityState.EXITED)))
-    s["inspections"] = float(np.sum(by & (kind == FacilityState.INSPECTED)))
+    s["exits"] = float(np.sum(by & _is(codes, FacilityState.EXITED)))
+    s["inspections"] = float(np.sum(by & _is(codes, FacilityState.INSPECTED)))
     s["criminal_cases"] = float(ev["flag"][forced].sum())
     s["devices_seized"] = float(ev["count"][forced].sum())
     if sc.target is not None:
@@ -206,4 +232,4 @@ def zone_series(bal: RunBalance) -> dict[str, Steps]:
         # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
         "loss_of_load": Steps(shed.starts, (shed.values > EPS_MW).astype(float), shed.n),
     }
-    return {name: out[name].squeeze() for name in ZONE_SERIES}
+    return {name: out[name].squeeze(SQUEEZE_WORTH) for name in ZONE_SERIES}
