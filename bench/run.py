@@ -53,9 +53,9 @@ def model_per_event(path: Path, reps: int = 20, rounds: int = 3) -> dict[str, fl
     (SimPy processes and unit outages) and a whole replication (with the balance
     and metrics). Best of ``rounds``, like the bare loop, since this machine's
     timings drift between runs."""
-    from sim.scenario.load import load_scenario
-    from sim.results.metrics import evaluate
     from sim.model.replication import prepare, simulate
+    from sim.results.metrics import evaluate
+    from sim.scenario.load import load_scenario
 
     static = prepare(load_scenario(path))
     simulate(static, 0)  # warm up

@@ -48,6 +48,6 @@ def validate(
 @click.command("schema")
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
-    from sim.scenario.schema import Scenario
+    from sim.scenario.jsonschema import scenario_json_schema
 
-    click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    click.echo(json.dumps(scenario_json_schema(), indent=2))

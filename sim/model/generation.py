@@ -137,7 +137,63 @@ def sample_outages(
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up = rng.random(n) < p_up
     up0 = up.copy()
-    t = np.zeros(n)
+    if _identity_warp(units):
+        time_h, unit, is_up = _renewals(np.flatnonzero(finite), up, mttf, mttr, horizon_h, rng)
+    else:
+        time_h, unit, is_up = _warped_renewals(units, up, horizon_h, rng)
+    order = np.argsort(time_h, kind="stable")
+    return time_h[order], unit[order], is_up[order], up0
+
+
+def _identity_warp(units: UnitTable) -> bool:
+    """Whether no outage-rate shock warps operating time (``tau(t) = t``)."""
+    return units.warp_t.size == 2 and bool((units.warp_tau[:, -1] == units.warp_t[-1]).all())
+
+
+def _renewals(
+    active: np.ndarray,
+    up: np.ndarray,
+    mttf: np.ndarray,
+    mttr: np.ndarray,
+    horizon_h: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Changes of state of the ``active`` units without warp, in rounds (each
+    round, one residual time for every unit still inside the horizon, in unit
+    order): times (h), units and new states, round by round, not yet sorted.
+
+    Every unit changes state in every round, so its mean time in the current
+    state alternates between two arrays that are swapped, not rebuilt.
+    """
+    times, who, rounds = [], [], []
+    t = np.zeros(active.size)
+    now = np.where(up[active], mttf[active], mttr[active])
+    nxt = np.where(up[active], mttr[active], mttf[active])
+    r = 0
+    while active.size:
+        t = t + rng.standard_exponential(active.size) * now
+        keep = t < horizon_h
+        if not keep.all():
+            t, active, now, nxt = t[keep], active[keep], now[keep], nxt[keep]
+        times.append(t)
+        who.append(active)
+        rounds.append(active.size)
+        now, nxt = nxt, now
+        r += 1
+    if not times:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
+    unit = np.concatenate(who)
+    # Round r (from 0) leaves a unit in the opposite of its initial state if r is even.
+    odd = np.repeat(np.arange(r) % 2 == 1, rounds)
+    return np.concatenate(times), unit, up[unit] == odd
+
+
+def _warped_renewals(
+    units: UnitTable, up: np.ndarray, horizon_h: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_renewals`, with times to failure drawn in operating time."""
+    mttf, mttr = units.mttf_h, units.mttr_h
+    t = np.zeros(units.n)
     times, who, state = [], [], []
     # Zone-wise operating-time warp: tau(t) and its inverse by interpolation.
     zt, ztau = units.warp_t, units.warp_tau
@@ -165,11 +221,8 @@ def sample_outages(
         state.append(~u_up[keep])
         active = active[keep]
     if times:
-        time_h, unit, is_up = np.concatenate(times), np.concatenate(who), np.concatenate(state)
-    else:
-        time_h, unit, is_up = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
-    order = np.argsort(time_h, kind="stable")
-    return time_h[order], unit[order], is_up[order], up0
+        return np.concatenate(times), np.concatenate(who), np.concatenate(state)
+    return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
 
 
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -215,13 +268,26 @@ def available_capacity(
     Built from deltas and one cumulative sum, so the cost grows with the number
     of outages, not with units x steps. With ``pos`` (the column of every step,
     and the number of columns at index T) and ``starts`` (the first step of each
-    column), one column per run of steps in which nothing changes.
+    column), one column per run of steps in which nothing changes; ``starts``
+    alone must include every step at which a unit changes state, a month
+    begins or a planned outage or trip starts or ends.
     """
     T = clock.n_steps
-    if pos is None or starts is None:
+    if starts is None:
         pos, starts = np.arange(T + 1), np.arange(T)
     n = starts.size
-    k = pos[clock.step_of(time_h)]
+    if pos is None:
+        cols = starts
+
+        def column(step: np.ndarray) -> np.ndarray:
+            return np.where(step >= T, n, np.searchsorted(cols, step, side="right") - 1)
+    else:
+        where = pos
+
+        def column(step: np.ndarray) -> np.ndarray:
+            return where[step]
+
+    k = column(clock.step_of(time_h))
     sign = np.where(is_up, 1.0, -1.0)
     months = clock.month[starts] - 1
     out = np.zeros((n_zones, n))
@@ -237,8 +303,8 @@ def available_capacity(
             for u, a, b in units.held_out:
                 if c[u] == 0:
                     continue
-                ka = int(pos[clock.step_of(max(a, 0.0))])
-                kb = int(pos[clock.step_of(min(b, clock.horizon_h))])
+                ka = int(column(clock.step_of(max(a, 0.0))))
+                kb = int(column(clock.step_of(min(b, clock.horizon_h))))
                 if kb <= ka:
                     continue
                 mine = unit == u

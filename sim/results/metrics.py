@@ -12,6 +12,10 @@ Everything here is vectorised over steps and zones. Definitions:
 - **peak shortfall** (MW): the largest firm load shed in one step.
 
 Step values are the state at the step's start (see :mod:`sim.model.clock`).
+
+Series stay constant on runs of steps (:class:`~sim.dispatch.runs.Steps`)
+until a per-step array is needed; every number is the one the per-step arrays
+give, to the last bit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.balance import EPS_MW
-from sim.model.balance import dispatch
+from sim.dispatch.runs import Series, Steps, align, unique
+from sim.model.balance import RunBalance, dispatch_runs
 from sim.model.replication import Raw, Static
 from sim.results.frames import events_frame, facilities_frame
 from sim.vocab import FacilityState
@@ -30,6 +35,17 @@ from sim.vocab import FacilityState
 #: Months whose mean available generation is reported as "deliverable winter
 #: generation" (sources section 3.1: the winter evening peak).
 WINTER_MONTHS = (12, 1, 2)
+
+_IS_WINTER = np.isin(np.arange(13), WINTER_MONTHS)
+#: Counts of events in the summary, in its order.
+EVENT_COUNTS = (
+    "closures_voluntary",
+    "closures_forced",
+    "exits",
+    "inspections",
+    "criminal_cases",
+    "devices_seized",
+)
 
 #: Per-zone time series kept for the ensemble (zones x steps, MW).
 ZONE_SERIES = (
@@ -50,20 +66,25 @@ RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief
 
 @dataclass
 class ReplicationResult:
-    """Headline numbers, time series and (optionally) records of one replication."""
+    """Headline numbers, time series and (optionally) records of one replication.
+
+    ``zone_series`` and ``relief_series`` read as per-step arrays; their
+    ``runs`` hold them constant on runs of steps.
+    """
 
     replication: int
     summary: dict[str, float]
-    zone_series: dict[str, np.ndarray]
-    relief_series: dict[str, np.ndarray]
+    zone_series: Series
+    relief_series: Series
     events: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
     sim_events: int = 0
     extra: dict = field(default_factory=dict)
 
 
-def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarray]:
-    """National relief per step (MW), in total and by kind."""
+def relief(static: Static, raw: Raw, limits: Steps) -> dict[str, Steps]:
+    """National relief (MW), in total and by kind; ``limits``: licensed load
+    held back by lasting orders."""
     T = static.clock.n_steps
     ev = raw.events
     out = {}
@@ -73,44 +94,87 @@ def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarr
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
         ("relief_exit_mw", (FacilityState.EXITED,)),
     ):
-        sel = np.isin(ev["event"], kinds)
-        acc = np.zeros(T + 1)
-        np.add.at(acc, k[sel], -ev["mw"][sel])
-        out[name] = np.cumsum(acc)[:T]
-    out["relief_limits_mw"] = (licensed * (1.0 - static.lasting)).sum(axis=0)
-    out["relief_mw"] = sum(
-        out[n] for n in ("relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
-    )
-    return {n: out[n] for n in RELIEF_SERIES}
+        if k.size == 0:
+            out[name] = Steps.full(0.0, (), T)
+            continue
+        sel = np.isin(ev["event"], kinds) & (k < T)
+        out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
+    out["relief_limits_mw"] = limits
+    starts, parts = align(*out.values())
+    out["relief_mw"] = Steps(starts, sum(parts), T)
+    return {n: out[n].squeeze() for n in RELIEF_SERIES}
 
 
-def loss_stats(shed: np.ndarray, step_h: float) -> tuple[float, float, float, float]:
+def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
+    """Running sum over ``n`` steps of ``delta`` added at ``steps`` (in the
+    order given), as ``np.cumsum`` of the per-step increments gives it."""
+    at = unique(np.concatenate([[0], steps]))
+    acc = np.zeros(at.size)
+    np.add.at(acc, np.searchsorted(at, steps), delta)
+    return Steps(at, np.cumsum(acc), n)
+
+
+def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
-    short = shed > EPS_MW
-    starts = short & ~np.concatenate([[False], short[:-1]])
+    v = shed.values
+    short = v > EPS_MW
+    starts = short.copy()
+    starts[1:] &= ~short[:-1]
     return (
-        float(shed.sum() * step_h),
-        float(short.sum() * step_h),
+        float(shed.total() * step_h),
+        float(shed.lengths()[short].sum() * step_h),
         float(starts.sum()),
-        float(shed.max()) if shed.size else 0.0,
+        float(v.max()) if shed.n else 0.0,
     )
 
 
 def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> ReplicationResult:
     """All metrics of one replication."""
+    bal = dispatch_runs(static, raw)
+    rel = relief(static, raw, bal.relief_limits)
+    s = _event_counts(static, raw, rel)
+    step_h = static.clock.step_h
+    eue, lole, lolf, peak = loss_stats(bal.shed.zone_sum(), step_h)
+    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    for z, name in enumerate(static.zones):
+        e, lo, lf, pk = loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
+        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
+        s[f"peak_shortfall_mw.{name}"] = pk
+    s["curtailed_mwh"] = float(bal.curtailed.total() * step_h)
+    s["imports_mwh"] = float(bal.imports.total() * step_h)
+    starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)
+    s["peak_demand_mw"] = float(Steps(starts, demand + grey + licensed, bal.demand.n).zone_sum().values.max())
+    winter = _IS_WINTER[static.clock.month]
+    s["winter_generation_mw"] = (
+        float(bal.generation.zone_sum().expand()[winter].mean()) if winter.any() else float("nan")
+    )
+    mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
+    s["mining_mw"] = float(mining.zone_sum().values[0])
+    result = ReplicationResult(
+        raw.replication, s, Series(zone_series(bal)), Series(rel), sim_events=raw.sim_events
+    )
+    if keep_records:
+        result.events = events_frame(static, raw)
+        result.facilities = facilities_frame(static, raw)
+        result.extra["balance"] = bal.expand()
+    return result
+
+
+def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps]) -> dict[str, float]:
+    """Relief at the target date and counts of events by then."""
     sc, clock = static.scenario, static.clock
-    bal = dispatch(static, raw)
-    rel = relief(static, raw, bal.licensed)
-    step_h = clock.step_h
-    s: dict[str, float] = {}
-    ev = raw.events
     if sc.target is not None:
         t_target = clock.hours(sc.target.by)
         k_target = min(int(clock.step_of(t_target)), clock.n_steps - 1)
     else:
         t_target, k_target = clock.horizon_h, clock.n_steps - 1
-    for name, series in rel.items():
-        s[name] = float(series[k_target])
+    s = {name: float(series.at(k_target)) for name, series in rel.items()}
+    ev = raw.events
+    if ev["t_h"].size == 0:
+        s.update(dict.fromkeys(EVENT_COUNTS, 0.0))
+        if sc.target is not None:
+            s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
+        return s
     by = ev["t_h"] <= t_target
     kind = ev["event"]
     s["closures_voluntary"] = float(np.sum(by & (kind == FacilityState.CLOSED_VOLUNTARILY)))
@@ -122,37 +186,24 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     s["devices_seized"] = float(ev["count"][forced].sum())
     if sc.target is not None:
         s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
-    eue, lole, lolf, peak = loss_stats(bal.shed.sum(axis=0), step_h)
-    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
-    for z, name in enumerate(static.zones):
-        e, lo, lf, pk = loss_stats(bal.shed[z], step_h)
-        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
-        s[f"peak_shortfall_mw.{name}"] = pk
-    s["curtailed_mwh"] = float(bal.curtailed.sum() * step_h)
-    s["imports_mwh"] = float(bal.imports.sum() * step_h)
-    national_load = (bal.demand + bal.grey + bal.licensed).sum(axis=0)
-    s["peak_demand_mw"] = float(national_load.max())
-    winter = np.isin(clock.month, WINTER_MONTHS)
-    s["winter_generation_mw"] = (
-        float(bal.generation.sum(axis=0)[winter].mean()) if winter.any() else float("nan")
-    )
-    s["mining_mw"] = float((bal.grey + bal.licensed).sum(axis=0)[0])
-    zone_series = {
+    return s
+
+
+def zone_series(bal: RunBalance) -> dict[str, Steps]:
+    """The per-zone series the ensemble keeps, with equal consecutive runs merged."""
+    starts, (licensed, allowed) = align(bal.licensed, bal.allowed)
+    shed = bal.shed
+    out = {
         "demand_mw": bal.demand,
         "grey_mining_mw": bal.grey,
         "licensed_mining_mw": bal.licensed,
         "generation_mw": bal.generation,
         "imports_mw": bal.imports,
         "served_mw": bal.served,
-        "shed_mw": bal.shed,
+        "shed_mw": shed,
         "curtailed_mw": bal.curtailed,
-        "limited_mw": bal.licensed - bal.allowed,
+        "limited_mw": Steps(starts, licensed - allowed, shed.n),
         # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
-        "loss_of_load": (bal.shed > EPS_MW).astype(float),
+        "loss_of_load": Steps(shed.starts, (shed.values > EPS_MW).astype(float), shed.n),
     }
-    result = ReplicationResult(raw.replication, s, zone_series, rel, sim_events=raw.sim_events)
-    if keep_records:
-        result.events = events_frame(static, raw)
-        result.facilities = facilities_frame(static, raw)
-        result.extra["balance"] = bal
-    return result
+    return {name: out[name].squeeze() for name in ZONE_SERIES}

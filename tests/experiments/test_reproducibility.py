@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -192,3 +193,17 @@ def test_the_ensemble_time_series_are_the_means_of_the_replications(example_stat
     got = ts[ts["variable"] == "relief_mw"]
     assert np.allclose(got["mean"], relief.mean(axis=0))
     assert np.allclose(got["std"], relief.std(axis=0, ddof=1))
+
+
+def test_the_api_is_pleasant(tmp_path, monkeypatch):
+    """``import sim`` gives the public API; a result's repr is one line; a run
+    folder can be written to a string path."""
+    import sim
+
+    assert sim.__version__ and {"load_scenario", "run_ensemble", "RunData", "write_run"} <= set(dir(sim))
+    sc = sim.load_scenario(EXAMPLE, ["replications=2"])
+    result = sim.run_ensemble(sc, workers=1, progress=False)
+    assert repr(result).count("\n") == 0 and "2 replications" in repr(result)
+    monkeypatch.chdir(tmp_path)
+    folder = sim.write_run(result, "out", figures=False)
+    assert folder == Path("out") / sc.name and (tmp_path / folder / "summary.json").is_file()

@@ -29,6 +29,10 @@ distributed = pytest.importorskip("dask.distributed")
 REPS = 30
 
 
+#: Each test starts a Dask LocalCluster: seconds of start-up.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def scheduler():
     cluster = distributed.LocalCluster(

@@ -25,6 +25,7 @@ def test_the_three_notebooks_are_there():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_without_error(path):
     seconds = notebooks.execute(path, write=False)

@@ -21,7 +21,7 @@ from sim.scenario.readers import read_plant_table
 from sim.scenario.schema import PlantTable, PlantType, Scenario
 from sim.scenario.source import load_source
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 CSV = ROOT / "scenarios" / "data" / "kz_powerplants.csv"
 

@@ -324,9 +324,11 @@ def test_a_failed_write_leaves_nothing_and_keeps_the_old_folder(tmp_path):
 def test_schema_prints_the_json_schema_of_scenario_files(cli):
     result = cli("schema")
     assert result.exit_code == 0
-    schema = json.loads(result.stdout)
-    assert schema["title"] == "Scenario" and schema["type"] == "object"
-    assert set(schema["properties"]) == {
+    top = json.loads(result.stdout)
+    assert top["title"] == "Scenario" and top["else"] == {"$ref": "#/$defs/Scenario"}
+    schema = top["$defs"]["Scenario"]
+    assert schema["type"] == "object"
+    assert {k for k in schema["properties"] if not k.endswith("+")} - {"extends"} == {
         "name",
         "description",
         "start",
@@ -349,5 +351,6 @@ def test_schema_prints_the_json_schema_of_scenario_files(cli):
     assert set(schema["required"]) == {"name", "start", "end", "zones"}
     assert schema["additionalProperties"] is False
     assert "hours" in schema["properties"]["step_h"]["description"]
-    link = schema["$defs"]["Link"]["properties"]
+    assert "shocks+" in schema["properties"]  # variant files append to lists
+    link = top["$defs"]["Link"]["properties"]
     assert "from" in link and "from_" not in link  # aliases, as written in files
