@@ -53,7 +53,7 @@ def _message(err: dict, path: KeyPath, data: dict) -> str:
     if kind == "extra_forbidden":
         allowed = schema_keys(model_at(path[:-1], data))
         hint = did_you_mean(str(path[-1]), allowed, f"allowed keys: {', '.join(allowed)}" if allowed else "")
-        return f"unknown key '{path[-1]}'{hint}"
+        return f"unknown key {shown(str(path[-1]))}{hint}"
     if kind == "missing":
         return "required key is missing"
     msg = err["msg"].removeprefix(VALUE_ERROR)
