@@ -48,6 +48,9 @@ class _Group(click.Group):
                 return None
         return super().get_command(ctx, name)
 
+    #: Whether the last command was stopped by a signal.
+    interrupted = False
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Run the command; SIGINT and SIGTERM end it with one line and 130 or 143."""
         from sim.cli.stop import Interrupted, stop_on_signals
@@ -67,7 +70,7 @@ class _Group(click.Group):
         try:
             return self.main(*args, **kwargs)
         except SystemExit as exc:
-            if getattr(self, "interrupted", False):
+            if self.interrupted:
                 for stream in (sys.stdout, sys.stderr):
                     with contextlib.suppress(Exception):
                         stream.flush()

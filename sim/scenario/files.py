@@ -24,8 +24,9 @@ from typing import BinaryIO, Literal
 
 from sim.errors import Problem, ScenarioError
 
-#: Largest scenario file (YAML), bytes.
-MAX_YAML_BYTES = 10 * 2**20
+#: Largest scenario file (YAML), bytes: 300 times the flagship scenario, and read by
+#: a pure-Python parser in about a second.
+MAX_YAML_BYTES = 2 * 2**20
 #: Largest data file (CSV), bytes, after decompression.
 MAX_CSV_BYTES = 100 * 2**20
 #: Largest run-folder file read back (``summary.json``, Parquet tables), bytes.

@@ -9,20 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from sim.scenario.base import (
-    SUM_TOLERANCE,
-    Count,
-    Flag,
-    Frozen,
-    NonNegative,
-    Number,
-    Positive,
-    Probability,
-    Status,
-    Window,
-)
+from sim.scenario.base import SUM_TOLERANCE, Count, Frozen, Number, Positive, Probability, Status, Window
 from sim.vocab import LegalStatus
 
 #: Smallest coefficient of variation of a random duration (smaller: give 0).
@@ -51,7 +40,7 @@ class SizeDistribution(Frozen):
     """90th percentile, MW (above the median)."""
     cap_mw: Positive = 35.0
     """Largest facility, MW (larger draws are redrawn)."""
-    min_mw: NonNegative = 0.1
+    min_mw: Annotated[Number, Field(ge=0.0)] = 0.1
     """Smallest facility, MW (smaller draws are redrawn)."""
 
     @model_validator(mode="after")
@@ -164,7 +153,7 @@ class Duration(Frozen):
 class Enforcement(Frozen):
     """The inspection campaign of the enforcement agency."""
 
-    enabled: Flag = True
+    enabled: StrictBool = True
     """Whether the campaign runs at all."""
     teams: Count = 4
     """Inspection teams working at once (a SimPy resource)."""

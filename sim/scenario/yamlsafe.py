@@ -3,7 +3,8 @@
 A few hundred bytes of nested aliases (``&a [*b, *b, ...]``) describe billions of
 values, and ``&a [*a]`` describes an infinite one; deep nesting overflows the
 recursive composer. :func:`parse_yaml` composes the document once, refusing
-nesting deeper than :data:`MAX_DEPTH` while it composes, then measures the
+nesting deeper than :data:`MAX_DEPTH` and more than :data:`MAX_VALUES` values
+while it composes (a large file is not read to its end), then measures the
 document as it would be once aliases are expanded (without expanding it) and
 refuses a recursive alias, more than :data:`MAX_VALUES` values or an expanded
 depth over :data:`MAX_DEPTH`; only then are Python objects built.
@@ -24,13 +25,17 @@ from sim.errors import Problem, ScenarioError
 #: schema needs fewer than 10 levels).
 MAX_DEPTH = 64
 #: Most values (scalars, mappings and lists, keys included) after alias expansion
-#: (the flagship scenario has about 2,000).
-MAX_VALUES = 200_000
+#: (the flagship scenario has about 630; composing 20,000 takes a fraction of a second).
+MAX_VALUES = 20_000
 
 
 class _TooDeep(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
+
+
+class _TooMany(_TooDeep):
+    pass
 
 
 class YamlLoader(yaml.SafeLoader):
@@ -39,12 +44,16 @@ class YamlLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark.line + 1)
+            if self._nodes > MAX_VALUES:  # long before the text is read to its end
+                raise _TooMany(self.peek_event().start_mark.line + 1)
             return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self._depth -= 1
@@ -126,6 +135,8 @@ def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
             return None, None
         measure(node, file)
         return node, loader.construct_document(node)
+    except _TooMany as exc:
+        raise ScenarioError(Problem(f"YAML holds more than {MAX_VALUES:,} values", file, exc.line)) from None
     except _TooDeep as exc:
         raise ScenarioError(Problem(f"YAML nested deeper than {MAX_DEPTH} levels", file, exc.line)) from None
     except yaml.MarkedYAMLError as exc:
