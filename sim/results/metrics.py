@@ -9,13 +9,16 @@ Everything here is vectorised over steps and zones. Definitions:
 - **LOLE** (h): hours with any firm load shed (in a zone, or anywhere for the total);
 - **LOLF** (events): entries into shedding, counted as runs of consecutive steps
   with load shed (not in continuous time: two shortfalls in one step are one);
-- **peak shortfall** (MW): the largest firm load shed in one step.
+- **peak shortfall** (MW): the largest firm load shed in one step;
+- **after the campaign**: EUE and LOLE from the campaign's start on (was the relief
+  enough?); relief and closures by kind at the target's ``checkpoints`` too.
 
 Step values are the state at the step's start (see :mod:`sim.model.clock`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +87,28 @@ def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarr
     return {n: out[n] for n in RELIEF_SERIES}
 
 
+def checkpoint_tag(when: dt.datetime) -> str:
+    """``2022-02-21`` (or ``2022-02-21T12:00`` off midnight): the suffix of checkpoint columns."""
+    return when.date().isoformat() if when.time() == dt.time() else when.isoformat(timespec="minutes")
+
+
+def at_checkpoint(
+    static: Static, raw: Raw, rel: dict[str, np.ndarray], when: dt.datetime
+) -> dict[str, float]:
+    """Relief by kind and closures by kind at ``when``: ``relief_forced_mw@2022-02-21`` ..."""
+    clock, ev, tag = static.clock, raw.events, checkpoint_tag(when)
+    t = clock.hours(when)
+    k = min(int(clock.step_of(t)), clock.n_steps - 1)
+    out = {f"{name}@{tag}": float(series[k]) for name, series in rel.items()}
+    by = ev["t_h"] <= t
+    for name, state in (
+        ("closures_voluntary", FacilityState.CLOSED_VOLUNTARILY),
+        ("closures_forced", FacilityState.DISCONNECTED_BY_FORCE),
+    ):
+        out[f"{name}@{tag}"] = float(np.sum(by & (ev["event"] == state)))
+    return out
+
+
 def loss_stats(shed: np.ndarray, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
     short = shed > EPS_MW
@@ -122,8 +147,14 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     s["devices_seized"] = float(ev["count"][forced].sum())
     if sc.target is not None:
         s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
+        for when in sc.target.checkpoints:
+            s.update(at_checkpoint(static, raw, rel, when))
     eue, lole, lolf, peak = loss_stats(bal.shed.sum(axis=0), step_h)
     s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    if sc.enforcement.enabled and sc.enforcement.campaign is not None:
+        k0 = int(clock.step_of(clock.hours(sc.enforcement.campaign.start)))
+        after = loss_stats(bal.shed.sum(axis=0)[k0:], step_h)
+        s["eue_after_campaign_mwh"], s["lole_after_campaign_h"] = after[0], after[1]
     for z, name in enumerate(static.zones):
         e, lo, lf, pk = loss_stats(bal.shed[z], step_h)
         s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
