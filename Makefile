@@ -18,13 +18,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	-$(BIN)/python -m pip install --quiet uv
 
-# `make run` needs only the runtime dependencies; the other targets add the dev extras.
+# `make run` needs only the runtime dependencies; the other targets add the dev and
+# calibrate extras (pyabc, SALib).
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(call install,-e .)
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(call install,-e ".[dev]")
+	$(call install,-e ".[dev,calibrate]")
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)

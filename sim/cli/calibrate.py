@@ -3,22 +3,76 @@ from reported figures by ABC-SMC, and rank them by what they do to the answer.""
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sim.cli import options as opt
-
-SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-CALIBRATION = click.argument("calibration", type=click.Path(dir_okay=False, path_type=Path))
+from sim.errors import Problem, ScenarioError
 
 
-def _name(option: str) -> Callable[..., Any]:
-    return click.option("--name", help=f"Name of the output folder in --out (default: {option}_<scenario>).")
+@dataclass(frozen=True)
+class Job:
+    """What both commands take: the two files, where to write, where to run, the seed."""
+
+    scenario: Path
+    calibration: Path
+    out: Path
+    name: str | None
+    executor: str
+    workers: int | None
+    scheduler: str | None
+    seed: int | None
+
+    def pool(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~sim.experiments.inference.pool.Pool`."""
+        return {"executor": self.executor, "workers": self.workers, "scheduler": self.scheduler}
+
+    def folder(self, kind: str, scenario: str) -> Path:
+        """``OUT/NAME`` (default ``OUT/<kind>_<scenario>``)."""
+        return self.out / (self.name or f"{kind}_{scenario}")
+
+
+def _needs(kind: str) -> None:
+    """Raise a clear error if pyabc or SALib is not installed."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("pyabc", "SALib")):
+        hint = "needs pyabc and SALib: pip install -e '.[calibrate]' (make test installs them)"
+        raise ScenarioError(Problem(hint, f"gridshed {kind}"))
+
+
+def job(kind: str, seed_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the :class:`Job` arguments and options to a command; it receives them as ``job``."""
+
+    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def command(**kwargs: Any) -> Any:
+            _needs(kind)
+            given = Job(**{k.name: kwargs.pop(k.name) for k in fields(Job)})
+            if given.name is not None:
+                opt.check_folder_name(given.name)
+            return f(job=given, **kwargs)
+
+        path = click.Path(dir_okay=False, path_type=Path)
+        return opt.stack(
+            click.argument("scenario", type=path),
+            click.argument("calibration", type=path),
+            opt.out(),
+            click.option("--name", help=f"Name of the output folder in --out (default: {kind}_<scenario>)."),
+            opt.EXECUTOR,
+            opt.WORKERS,
+            opt.SCHEDULER,
+            opt.seed(seed_help),
+        )(command)
+
+    return wrap
 
 
 def _count(*names: str, least: int, what: str) -> Callable[..., Any]:
@@ -51,28 +105,14 @@ def _bar(total: int, quiet: bool, unit: str, generations: int = 0) -> tuple[Any,
 
 
 @click.command("calibrate")
-@SCENARIO
-@CALIBRATION
-@opt.out()
-@_name("calibration")
-@opt.EXECUTOR
-@opt.WORKERS
-@opt.SCHEDULER
-@opt.seed("Root seed of the inference (default: the scenario's).")
+@job("calibration", "Root seed of the inference (default: the scenario's).")
 @_count("--population", least=10, what="Particles per generation")
 @_count("--generations", least=1, what="Most generations")
 @_count("--draws", least=10, what="Posterior predictive draws")
 @opt.figures("Write figures/ (marginal and pairwise posteriors, held-out records).")
 @opt.quiet("No progress bar and no table.")
 def calibrate_command(
-    scenario: Path,
-    calibration: Path,
-    out: Path,
-    name: str | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    seed: int | None,
+    job: Job,
     population: int | None,
     generations: int | None,
     draws: int | None,
@@ -93,9 +133,8 @@ def calibrate_command(
     from sim.report.inference_folder import posterior_yaml, write_calibration
     from sim.report.inference_tables import heldout_block, posterior_table
 
-    if name is not None:
-        opt.check_folder_name(name)
     _quiet_pyabc()
+    scenario, calibration = job.scenario, job.calibration
     pmap, cal = load(scenario, calibration)  # bad files fail here, before any run
     n = population or cal.inference.population
     g = generations or cal.inference.generations
@@ -103,12 +142,11 @@ def calibrate_command(
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "history.db"
         sizes = {"population": population, "generations": generations, "draws": draws}
-        where = {"executor": executor, "workers": workers, "scheduler": scheduler}
-        run = calibrate(scenario, calibration, db, **where, seed=seed, **sizes, progress=update)
+        run = calibrate(scenario, calibration, db, **job.pool(), seed=job.seed, **sizes, progress=update)
         if bar is not None:
             bar.close()
         s = run.summary
-        folder = out / (name or f"calibration_{s['scenario']}")
+        folder = job.folder("calibration", s["scenario"])
         header = (
             f"Posterior of {s['scenario']}: written by `gridshed calibrate {scenario} {calibration}`\n"
             f"(seed {s['seed']}). Values are posterior medians; integers rounded; derived keys\n"
@@ -137,28 +175,14 @@ def calibrate_command(
 
 
 @click.command("sensitivity")
-@SCENARIO
-@CALIBRATION
-@opt.out()
-@_name("sensitivity")
-@opt.EXECUTOR
-@opt.WORKERS
-@opt.SCHEDULER
-@opt.seed("Seed of SALib's sample and bootstrap (default: the scenario's).")
+@job("sensitivity", "Seed of SALib's sample and bootstrap (default: the scenario's).")
 @click.option("--method", type=click.Choice(["sobol", "morris"]), help="Default: the file's.")
 @_count("--samples", least=4, what="Sobol' N or Morris trajectories")
 @_count("-n", "--replications", least=1, what="Replications per point")
 @opt.figures("Write figures/sensitivity.png.")
 @opt.quiet("No table.")
 def sensitivity_command(
-    scenario: Path,
-    calibration: Path,
-    out: Path,
-    name: str | None,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
-    seed: int | None,
+    job: Job,
     method: str | None,
     samples: int | None,
     replications: int | None,
@@ -175,22 +199,22 @@ def sensitivity_command(
     from sim.experiments.inference.calibrate import load
     from sim.experiments.inference.pool import Pool
     from sim.experiments.inference.sensitivity import run_sensitivity
+    from sim.experiments.inference.spec import with_settings
     from sim.report.figures import posterior as pf
     from sim.report.inference_folder import write_sensitivity
     from sim.report.inference_tables import sensitivity_block
     from sim.vocab import label
 
-    if name is not None:
-        opt.check_folder_name(name)
-    pmap, cal = load(scenario, calibration)
-    seed = pmap.scenario_.seed if seed is None else seed
-    with Pool(executor, workers, scheduler) as pool:
-        res = run_sensitivity(pmap, cal, pool, seed, samples, replications, method)
+    pmap, cal = load(job.scenario, job.calibration)
+    cal = with_settings(cal, "sensitivity", method=method, samples=samples, replications=replications)
+    seed = pmap.scenario_.seed if job.seed is None else job.seed
+    with Pool(**job.pool()) as pool:
+        res = run_sensitivity(pmap, cal, pool, seed)
     labels = {k: u.label for k, u in cal.unknowns.items()}
     outputs = {o: cal.verdicts[o].label if o in cal.verdicts else label(o) for o in res.outputs}
     summary = {
         "scenario": pmap.scenario_.name,
-        "calibration_file": str(calibration),
+        "calibration_file": str(job.calibration),
         "method": res.method,
         "outputs": list(res.outputs),
         "output_labels": outputs,
@@ -199,7 +223,7 @@ def sensitivity_command(
         "elapsed_s": res.elapsed_s,
         "indices": res.indices.to_dict("records"),
     }
-    folder = out / (name or f"sensitivity_{pmap.scenario_.name}")
+    folder = job.folder("sensitivity", pmap.scenario_.name)
     figs = {"sensitivity": lambda: pf.indices(res.indices, labels, outputs)}
     tables = {"points": res.points, "indices": res.indices}
     write_sensitivity(folder, summary, tables, figs if figures else None)

@@ -118,15 +118,12 @@ def run_abc(
     pool: Pool,
     db: Path,
     seed: int,
-    population: int | None = None,
-    generations: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Posterior:
     """Run ABC-SMC; the history goes to the SQLite file ``db``; ``progress(k, t)`` hears
     of ``k`` more particles accepted in generation ``t``."""
     inf = cal.inference
-    n = population or inf.population
-    g = generations or inf.generations
+    n, g = inf.population, inf.generations
     obs = cal.observations
     columns = [str(r.column) for r in obs]
     seed_global(seed)  # pyabc's own draws in this process, if any

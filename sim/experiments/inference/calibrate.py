@@ -21,7 +21,7 @@ from sim.experiments.inference.predictive import (
     posterior_summary,
     predict,
 )
-from sim.experiments.inference.spec import NEEDS, Calibration, read_calibration
+from sim.experiments.inference.spec import NEEDS, Calibration, read_calibration, with_settings
 
 Progress = Callable[[int, int], None]
 """``progress(particles accepted, generation)``; generation -1 is the prior sample."""
@@ -63,10 +63,12 @@ def calibrate(
     """Calibrate ``scenario`` by ``calibration``; pyabc's history goes to ``history``."""
     start = time.perf_counter()
     pmap, cal = load(scenario, calibration)
+    sizes = {"population": population, "generations": generations, "predictive_draws": draws}
+    cal = with_settings(cal, "inference", **sizes)
     seed = pmap.scenario_.seed if seed is None else seed
-    draws = draws or cal.inference.predictive_draws
+    draws = cal.inference.predictive_draws
     with Pool(executor, workers, scheduler) as pool:
-        post = run_abc(pmap, cal, pool, history, seed, population, generations, progress=progress)
+        post = run_abc(pmap, cal, pool, history, seed, progress=progress)
         t_abc = time.perf_counter() - start
         predictive = predict(pmap, draw_points(pmap, seed, draws, post.particles), pool)
         prior = predict(pmap, draw_points(pmap, seed, draws), pool)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from sim.errors import KeyPath, Problem, ScenarioError, did_you_mean, format_path
@@ -27,7 +28,8 @@ from sim.scenario.schema import Scenario
 from sim.scenario.source import SET, Source, resolve_key, split_key
 
 Row = dict[str, float]
-#: Prior quantiles at which every unknown is tried when the file is read.
+#: Prior quantiles at which every unknown is tried when the file is read (where its
+#: bounds are not finite).
 EDGES = (0.001, 0.999)
 
 
@@ -138,7 +140,7 @@ def load_calibrated(path: str | Path, cal: Calibration, src: Source) -> Scenario
                 i = next((i for i, s in enumerate(cal.set) if p.key.startswith(s.partition("=")[0])), 0)
                 p.file, p.line = src.where(("set", i))
                 p.key = f"set[{i}]: {p.key}" if p.key else f"set[{i}]"
-        raise
+        raise ScenarioError(exc.problems) from None
 
 
 def check_against(pmap: ParameterMap, cal: Calibration, src: Source) -> set[str]:
@@ -159,8 +161,9 @@ def check_against(pmap: ParameterMap, cal: Calibration, src: Source) -> set[str]
         raise ScenarioError(problems)
     mid = pmap.medians()
     for name, prior in pmap.priors.items():
-        for q in EDGES:
-            x = float(prior.ppf(q))
+        for q, end in zip(EDGES, (0.0, 1.0), strict=True):
+            x = float(prior.ppf(end))
+            x = x if np.isfinite(x) else float(prior.ppf(q))
             try:
                 pmap.scenario({**mid, name: x})
             except ValidationError as exc:

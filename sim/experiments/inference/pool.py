@@ -25,9 +25,11 @@ class Pool:
         self.kind = "dask" if dask else ("serial" if self.workers == 1 else "process")
         self._processes: ProcessPoolExecutor | None = None
         self._client: Any = None
-        self._cluster: Any = None
+        self._closers: list[Callable[[], Any]] = []
+        """What :meth:`close` calls, last started first."""
         if self.kind == "process":
             self._processes = ProcessPoolExecutor(max_workers=self.workers)
+            self._closers.append(partial(self._processes.shutdown, cancel_futures=True))
         elif self.kind == "dask":
             self._start_dask(scheduler)
 
@@ -37,11 +39,13 @@ class Pool:
         except ImportError:
             hint = "install dask.distributed: pip install -e '.[dask]'"
             raise ScenarioError(Problem(hint, "--executor dask")) from None
+        cluster = None
         if scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-        self._client = Client(scheduler or self._cluster)
+            local = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+            cluster = LocalCluster(n_workers=self.workers, **local)
+            self._closers.append(cluster.close)
+        self._client = Client(scheduler or cluster)
+        self._closers.append(self._client.close)
         if scheduler is not None:
             self.workers = max(1, sum(self._client.ncores().values()))
 
@@ -58,12 +62,8 @@ class Pool:
 
     def close(self) -> None:
         """Stop the workers."""
-        if self._processes is not None:
-            self._processes.shutdown(cancel_futures=True)
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        while self._closers:
+            self._closers.pop()()
 
     def __enter__(self) -> Pool:
         return self

@@ -74,20 +74,10 @@ def output_values(rows: list[dict[str, float]], cal: Calibration) -> dict[str, f
     return out
 
 
-def run_sensitivity(
-    pmap: ParameterMap,
-    cal: Calibration,
-    pool: Pool,
-    seed: int,
-    samples: int | None = None,
-    replications: int | None = None,
-    method: str | None = None,
-) -> SensitivityResult:
+def run_sensitivity(pmap: ParameterMap, cal: Calibration, pool: Pool, seed: int) -> SensitivityResult:
     """Evaluate SALib's points and analyse every output."""
     s = cal.sensitivity
-    method = method or s.method
-    samples = samples or s.samples
-    reps = replications or s.replications
+    method, samples, reps = s.method, s.samples, s.replications
     start = time.perf_counter()
     unit = unit_points(pmap, method, samples, seed)
     u = SQUEEZE[0] + unit * (SQUEEZE[1] - SQUEEZE[0])

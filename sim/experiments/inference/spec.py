@@ -98,7 +98,7 @@ class Record(Frozen):
 
     @model_validator(mode="after")
     def _band(self) -> Self:
-        if not isinstance(self.reported, int | float):
+        if not isinstance(self.reported, int | float) or self.column is None:
             return self
         if self.kind == "band" and (self.low is None or self.high is None):
             raise ValueError("a band needs low and high (or kind: count)")
@@ -212,6 +212,15 @@ class Calibration(Frozen):
         return v
 
 
+def with_settings(cal: Calibration, section: str, **given: Any) -> Calibration:
+    """``cal`` with the settings of ``section`` (``inference``, ``sensitivity``) that are
+    given (not None) replaced, as command-line options do."""
+    update = {k: v for k, v in given.items() if v is not None}
+    if not update:
+        return cal
+    return cal.model_copy(update={section: getattr(cal, section).model_copy(update=update)})
+
+
 def _problems(src: Source, exc: ValidationError) -> list[Problem]:
     """Pydantic's errors at the line of the deepest key the file has."""
     out = []
@@ -239,16 +248,17 @@ def _problems(src: Source, exc: ValidationError) -> list[Problem]:
 def _fields(loc: tuple) -> list[str]:
     """The keys allowed at ``loc`` of the calibration schema."""
     model: Any = Calibration
+    item = False  # the next part is a dict key or a list index, not a field
     for part in loc:
-        fields = getattr(model, "model_fields", None)
-        if fields is None:
-            continue  # a key of a dict or an index: the model stays
-        f = fields.get(part)
+        if item:
+            item = False
+            continue
+        f = getattr(model, "model_fields", {}).get(part)
         if f is None:
             return []
-        ann = f.annotation
-        args = getattr(ann, "__args__", ())
-        model = next((a for a in args if hasattr(a, "model_fields")), ann)
+        args = getattr(f.annotation, "__args__", ())
+        model = next((a for a in args if hasattr(a, "model_fields")), f.annotation)
+        item = bool(args) and model is not f.annotation
     return list(getattr(model, "model_fields", {}))
 
 
