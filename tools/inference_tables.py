@@ -3,7 +3,8 @@
 ``gridshed calibrate`` and ``gridshed sensitivity`` on the flagship with its
 calibration file at their default settings write ``results/calibration_<name>/``
 and ``results/sensitivity_<name>/``. ``python -m tools.inference_tables`` copies
-their summaries, Markdown reports and figures to ``docs/inference/`` (kept in the
+their summaries, figures and posterior scenario to ``docs/inference/`` (with the
+calibration report rebuilt from its summary) (kept in the
 repository) and rewrites the README blocks between the ``inference-*`` markers
 from them, so the README always shows a real run; a test checks that it does.
 """
@@ -18,7 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.report.inference_tables import heldout_block, posterior_table, sensitivity_block
+from sim.report.inference_tables import (
+    calibration_markdown,
+    heldout_block,
+    posterior_table,
+    sensitivity_block,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -71,10 +77,9 @@ def collect(calibration: Path, sensitivity: Path) -> None:
     """Copy the runs' summaries, reports and figures to ``docs/inference/``."""
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(calibration / "summary.json", DOCS / "calibration.json")
-    shutil.copyfile(calibration / "calibration.md", DOCS / "calibration.md")
+    (DOCS / "calibration.md").write_text(calibration_markdown(stored("calibration.json")), encoding="utf-8")
     shutil.copyfile(calibration / "posterior.yaml", DOCS / "posterior.yaml")
     shutil.copyfile(sensitivity / "summary.json", DOCS / "sensitivity.json")
-    shutil.copyfile(sensitivity / "sensitivity.md", DOCS / "sensitivity.md")
     for folder in (calibration, sensitivity):
         for png in sorted((folder / "figures").glob("*.png")):
             shutil.copyfile(png, DOCS / png.name)

@@ -16,13 +16,24 @@ from sim.report.tables import md_table, num
 INDEX_LABELS = {"S1": "first-order", "ST": "total", "mu_star": "mu*", "sigma": "sigma"}
 
 
+def _digits(*xs: float) -> int:
+    """Decimals for figures of this size: none from 100 on (or for whole numbers), one
+    from 10, else two."""
+    a = max(abs(x) for x in xs)
+    return 0 if a >= 100 or all(float(x).is_integer() for x in xs) else (1 if a >= 10 else 2)
+
+
 def fmt(x: Any) -> str:
-    """A model figure: whole numbers from 100 on, one decimal from 10, else two."""
+    """A model figure, with :func:`_digits` decimals."""
     if isinstance(x, str) or x is None:
         return "-" if x is None else x
-    a = abs(float(x))
-    whole = float(x).is_integer()
-    return num(float(x), 0 if a >= 100 or whole else (1 if a >= 10 else 2))
+    return num(float(x), _digits(float(x)))
+
+
+def span(lo: float, hi: float) -> str:
+    """``lo to hi`` with the same decimals at both ends."""
+    d = _digits(float(lo), float(hi))
+    return f"{num(float(lo), d)} to {num(float(hi), d)}"
 
 
 def reported(x: Any) -> str:
@@ -39,9 +50,9 @@ def posterior_table(summary: Mapping[str, Any]) -> str:
             [
                 u.get("label") or name,
                 f"`{u['key']}`" if u.get("key") else "(derived keys)",
-                f"{fmt(u['prior_q05'])} to {fmt(u['prior_q95'])}",
+                span(u["prior_q05"], u["prior_q95"]),
                 fmt(u["median"]),
-                f"{fmt(u['q05'])} to {fmt(u['q95'])}",
+                span(u["q05"], u["q95"]),
                 f"{u['width_ratio']:.0%}",
             ]
         )
@@ -61,11 +72,11 @@ def records_table(rows: Sequence[Mapping[str, Any]], prior: Sequence[Mapping[str
             cells += [r["status"], "", "", ""]
         else:
             inside = "yes" if r["inside"] else "**no**"
-            band = f"{fmt(r['q05'])} to {fmt(r['q95'])}"
+            band = span(r["q05"], r["q95"])
             cells += [fmt(r["median"]), band, inside, f"{r['p_at_most']:.2f}"]
         if prior is not None:
             p = prior[i]
-            cells.append(f"{fmt(p['q05'])} to {fmt(p['q95'])}" if p["status"] == "checked" else "")
+            cells.append(span(p["q05"], p["q95"]) if p["status"] == "checked" else "")
         body.append(cells)
     return md_table(head, body)
 

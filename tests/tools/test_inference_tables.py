@@ -58,3 +58,13 @@ def test_replace_block_keeps_the_rest():
     assert out == f"a\n{start}\nnew\n{end}\nb\n" and tables.current_block(out, "x") == "new"
     with pytest.raises(ValueError, match="no <!-- y:start -->"):
         tables.replace_block(out, "y", "z")
+
+
+def test_the_shipped_calibration_file_is_valid_against_the_flagship():
+    from sim.experiments.inference.calibrate import load
+
+    pmap, cal = load(tables.ROOT / tables.SCENARIO, tables.ROOT / tables.CALIBRATION)
+    assert set(pmap.names) == set(cal.unknowns)
+    keys = pmap.keys(pmap.medians())
+    grey = keys["enforcement.outcomes_grey.compliant"] + keys["enforcement.outcomes_grey.closed_voluntarily"]
+    assert grey + keys["enforcement.outcomes_grey.disconnected_by_force"] == pytest.approx(1)
