@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 NB_STAMP := $(VENV)/.installed-notebooks
 # In a variable: a comma in $(call ...) arguments would split them.
-DEV_EXTRAS := .[dev,notebooks]
+DEV_EXTRAS := .[dev,calibrate,notebooks]
 SCENARIO ?= scenarios/kazakhstan_2021_22.yaml
 OUT ?= results
 
@@ -22,8 +22,8 @@ $(BIN)/python:
 	-$(BIN)/python -m pip install --quiet uv
 
 # `make run` needs only the runtime dependencies; `make notebooks` the notebooks extra
-# (Jupyter Lab, papermill); the other targets the dev extra and the notebooks extra,
-# so after `make test` `.venv/bin/jupyter lab` works too.
+# (Jupyter Lab, papermill); the other targets the dev, calibrate (pyabc, SALib) and
+# notebooks extras, so after `make test` `.venv/bin/jupyter lab` works too.
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(call install,-e .)
 	touch $@

@@ -27,6 +27,8 @@ LAZY = {
     "compare": "sim.cli.compare:compare_command",
     "sweep": "sim.cli.sweep:sweep_command",
     "plot": "sim.cli.plot:plot_command",
+    "calibrate": "sim.cli.calibrate:calibrate_command",
+    "sensitivity": "sim.cli.calibrate:sensitivity_command",
 }
 
 

@@ -9,7 +9,9 @@ Everything here is vectorised over steps and zones. Definitions:
 - **LOLE** (h): hours with any firm load shed (in a zone, or anywhere for the total);
 - **LOLF** (events): entries into shedding, counted as runs of consecutive steps
   with load shed (not in continuous time: two shortfalls in one step are one);
-- **peak shortfall** (MW): the largest firm load shed in one step.
+- **peak shortfall** (MW): the largest firm load shed in one step;
+- **after the campaign**: EUE and LOLE from the campaign's start on (was the relief
+  enough?); relief and closures by kind at the target's ``checkpoints`` too.
 
 Step values are the state at the step's start (see :mod:`sim.model.clock`).
 
@@ -20,6 +22,7 @@ give, to the last bit.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,6 +127,39 @@ def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = N
     return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
 
 
+def checkpoint_tag(when: dt.datetime) -> str:
+    """``2022-02-21`` (or ``2022-02-21T12:00`` off midnight): the suffix of checkpoint columns."""
+    return when.date().isoformat() if when.time() == dt.time() else when.isoformat(timespec="minutes")
+
+
+def at_checkpoint(static: Static, raw: Raw, rel: dict[str, Steps], when: dt.datetime) -> dict[str, float]:
+    """Relief by kind and closures by kind at ``when``: ``relief_forced_mw@2022-02-21`` ..."""
+    clock, ev, tag = static.clock, raw.events, checkpoint_tag(when)
+    t = clock.hours(when)
+    k = min(int(clock.step_of(t)), clock.n_steps - 1)
+    out = {f"{name}@{tag}": float(series.at(k)) for name, series in rel.items()}
+    by = ev["t_h"] <= t
+    for name, state in (
+        ("closures_voluntary", FacilityState.CLOSED_VOLUNTARILY),
+        ("closures_forced", FacilityState.DISCONNECTED_BY_FORCE),
+    ):
+        out[f"{name}@{tag}"] = float(np.sum(by & (ev["event"] == state)))
+    return out
+
+
+def after_campaign(static: Static, shed: Steps) -> dict[str, float]:
+    """EUE (MWh) and LOLE (h) from the campaign's start on: was the relief enough?"""
+    sc, clock = static.scenario, static.clock
+    if not (sc.enforcement.enabled and sc.enforcement.campaign is not None):
+        return {}
+    k0 = int(clock.step_of(clock.hours(sc.enforcement.campaign.start)))
+    v = shed.zone_sum().expand()[k0:]
+    return {
+        "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
+        "lole_after_campaign_h": float((v > EPS_MW).sum() * clock.step_h),
+    }
+
+
 def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
     """Running sum over ``n`` steps of ``delta`` added at ``steps`` (in the
     order given), as ``np.cumsum`` of the per-step increments gives it."""
@@ -155,6 +191,10 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     codes = kinds(raw.events)
     rel = relief(static, raw, bal.relief_limits, codes)
     s = _event_counts(static, raw, rel, codes)
+    if static.scenario.target is not None:
+        for when in static.scenario.target.checkpoints:
+            s.update(at_checkpoint(static, raw, rel, when))
+    s.update(after_campaign(static, bal.shed))
     step_h = static.clock.step_h
     national = loss_stats(bal.shed.zone_sum(), step_h)
     eue, lole, lolf, peak = national
