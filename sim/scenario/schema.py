@@ -125,7 +125,7 @@ class Target(Frozen):
     """Half-width of the band counted as "roughly" the target, MW."""
     by: LocalTime
     """Date of the check (local time)."""
-    checkpoints: tuple[dt.datetime, ...] = ()
+    checkpoints: tuple[LocalTime, ...] = ()
     """Further dates (local time) at which relief and closures by kind are reported,
     as columns ``relief_forced_mw@2022-02-21`` ... (held-out checks of a calibration)."""
 
