@@ -48,6 +48,7 @@ class RunMoments:
     moments: Moments
     """Count, mean and sum of squared deviations, runs on the last axis."""
     n_steps: int
+    """Number of steps."""
 
     def merge(self, other: RunMoments) -> RunMoments:
         """Combine with the moments of the replications that follow (exactly
