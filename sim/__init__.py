@@ -20,13 +20,7 @@ The public API, imported lazily so that ``import sim`` stays cheap::
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("gridshed")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
 
 _API = {
     "load_scenario": "sim.scenario.load",
@@ -58,7 +52,20 @@ if TYPE_CHECKING:
     from sim.scenario.load import load_scenario
 
 
+def _version() -> str:
+    """The installed version (importlib.metadata is slow to import: only when asked,
+    so that the command line starts, and handles Ctrl-C, at once)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gridshed")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name in _API:
         return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

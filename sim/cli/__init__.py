@@ -13,9 +13,13 @@ import os
 import sys
 from typing import Any
 
-import click
+from sim.cli.stop import stop_early
 
-from sim.errors import ScenarioError
+stop_early()  # before the imports below, which take a while (only in the gridshed program)
+
+import click  # noqa: E402
+
+from sim.errors import ScenarioError  # noqa: E402
 
 #: Exit status of bad input.
 BAD_INPUT = 2

@@ -5,13 +5,16 @@ wherever it is (importing, loading, simulating, writing): the ``finally`` blocks
 on the way out stop the worker processes and remove temporary folders, and the
 command line prints one line and exits with ``128 + signal`` (130 for SIGINT,
 143 for SIGTERM), never a traceback. Further signals are ignored during that
-cleanup, which is bounded in time.
+cleanup, which is bounded in time. Before that, from the moment the program
+imports its command line, :func:`stop_early` ends it at once with the same line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -43,6 +46,25 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     for s in SIGNALS:  # clean up undisturbed
         signal.signal(s, signal.SIG_IGN)
     raise Interrupted(signum)
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    """Before a command starts nothing needs cleaning up: one line, exit at once."""
+    os.write(2, f"interrupted by {signal.Signals(signum).name}; stopped\n".encode())
+    os._exit(128 + signum)
+
+
+def stop_early() -> None:
+    """When this process is the ``gridshed`` program (not a library user or a test
+    runner), let SIGINT and SIGTERM end it quietly from the first import on, until
+    :func:`stop_on_signals` takes over."""
+    main = sys.modules.get("__main__")
+    as_module = getattr(getattr(main, "__spec__", None), "name", "") == "sim.__main__"
+    if (os.path.basename(sys.argv[0]) == "gridshed" or as_module) and (
+        threading.current_thread() is threading.main_thread()
+    ):
+        for s in SIGNALS:
+            signal.signal(s, _exit_now)
 
 
 @contextlib.contextmanager

@@ -25,8 +25,8 @@ from sim.errors import Problem, ScenarioError
 #: schema needs fewer than 10 levels).
 MAX_DEPTH = 64
 #: Most values (scalars, mappings and lists, keys included) after alias expansion
-#: (the flagship scenario has about 630; composing 20,000 takes a fraction of a second).
-MAX_VALUES = 20_000
+#: (the flagship scenario has about 630; composing 10,000 takes a fraction of a second).
+MAX_VALUES = 10_000
 
 
 class _TooDeep(Exception):

@@ -93,9 +93,9 @@ def test_yaml_is_measured_as_if_its_aliases_were_expanded(text, values, depth):
 
 def test_nested_aliases_are_measured_without_being_expanded():
     """The bomb's first levels: a0 holds 10 scalars, a1 ten times a0, and so on."""
-    text = "\n".join((HOSTILE / "alias_bomb.yaml").read_text().splitlines()[:5])
-    levels = [1 + 10, 1 + 10 * 11, 1 + 10 * 111, 1 + 10 * 1111]
-    assert measure(node(text), "f") == (1 + 5 + 1 + sum(levels), 6)
+    text = "\n".join((HOSTILE / "alias_bomb.yaml").read_text().splitlines()[:4])
+    levels = [1 + 10, 1 + 10 * 11, 1 + 10 * 111]
+    assert measure(node(text), "f") == (1 + 4 + 1 + sum(levels), 5)
 
 
 def test_nesting_is_limited_while_composing_not_after():
