@@ -1,6 +1,6 @@
 """Shared fixtures: the example scenario, scenario files written on the fly, the CLI.
 
-Tests are specifications (DESIGN.md section 7): each states one property of the
+Tests are specifications: each states one property of the
 model in its name, stochastic results are compared with exact values inside
 confidence intervals, and every error message is pinned.
 """

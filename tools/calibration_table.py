@@ -22,7 +22,7 @@ START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
 
 @dataclass(frozen=True)
 class Reported:
-    """A reported figure, its source key in FACTS.md and the acceptance band."""
+    """A reported figure, its source key in docs/sources.md and the acceptance band."""
 
     metric: str
     label: str

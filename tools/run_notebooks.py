@@ -88,7 +88,8 @@ def clear(path: str | Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: execute (or clear) notebooks; exit 1 if any fails."""
-    parser = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=__doc__.splitlines()[0])
+    summary = __doc__.splitlines()[0]
+    parser = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=summary)
     parser.add_argument("files", nargs="+", type=Path, help="notebooks (.ipynb)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="execute without writing outputs")

@@ -1,6 +1,6 @@
 """Mining facilities: the population, their life cycle, connections and exits.
 
-Life cycle (DESIGN.md section 2)::
+Life cycle (docs/architecture.md)::
 
     pending -> operating -> inspected -> compliant | closed_voluntarily | disconnected_by_force
                          -> exited

@@ -22,7 +22,7 @@ from sim.model.mining import Facilities, FacilityTable, sample_population
 from sim.model.recorder import Recorder
 from sim.scenario.schema import Exodus, Scenario
 
-#: Random streams of a replication, one per component (DESIGN.md section 4).
+#: Random streams of a replication, one per component (docs/architecture.md).
 STREAMS = ("population", "outages", "enforcement", "shocks", "weather")
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 #: The resolved scenario in a run folder (every default filled in).
 RESOLVED = "scenario.resolved.yaml"
-#: Files that make a folder a run folder (DESIGN.md section 6).
+#: Files that make a folder a run folder (README, "What a run writes").
 RUN_FILES = (RESOLVED, "summary.json", "timeseries.parquet", "replications.parquet")
 #: Columns of :meth:`RunData.loads` and the time series they sum.
 LOAD_SERIES = {

@@ -2,7 +2,7 @@
 
 ``DIR/<scenario name>/`` holds ``scenario.resolved.yaml``, ``summary.json``,
 ``replications.parquet``, ``timeseries.parquet``, ``events.parquet``,
-``facilities.parquet`` and ``figures/`` (DESIGN.md section 6).
+``facilities.parquet`` and ``figures/`` (README, "What a run writes").
 """
 
 from __future__ import annotations
