@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.experiments.result import EnsembleResult
 from sim.model.replication import Static, prepare, simulate
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
 from sim.scenario.schema import Scenario
 
@@ -49,20 +49,20 @@ class Chunk:
 def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bool = False) -> Chunk:
     """Run replications ``start .. stop - 1`` and reduce them."""
     rows, events, facilities, kept = [], [], [], []
-    sums = {name: Sums() for name in (*ZONE_SERIES, *RELIEF_SERIES)}
+    sums = {name: Sums() for name in (*ZONE_SERIES, *RELIEF_SERIES, *LINK_SERIES)}
     sim_events = 0
     for rep in range(start, stop):
         res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
         rows.append({"replication": rep, **res.summary})
         for name, arr in res.zone_series.items():
             sums[name].add(arr)
-        for name, arr in res.relief_series.items():
+        for name, arr in (*res.relief_series.items(), *res.link_series.items()):
             sums[name].add(arr)
         if res.events is not None:
             events.append(res.events)
             facilities.append(res.facilities)
         if keep_series:
-            kept.append({**res.zone_series, **res.relief_series})
+            kept.append({**res.zone_series, **res.relief_series, **res.link_series})
         sim_events += res.sim_events
     moments = {name: acc.moments() for name, acc in sums.items()}
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)
@@ -167,7 +167,7 @@ def run_ensemble(
 class _Merged:
     rows: list[dict[str, float]] = field(default_factory=list)
     moments: dict[str, Moments] = field(
-        default_factory=lambda: {n: Moments() for n in (*ZONE_SERIES, *RELIEF_SERIES)}
+        default_factory=lambda: {n: Moments() for n in (*ZONE_SERIES, *RELIEF_SERIES, *LINK_SERIES)}
     )
     events: list[pd.DataFrame] = field(default_factory=list)
     facilities: list[pd.DataFrame] = field(default_factory=list)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.replication import Static
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES
+from sim.results.metrics import LINK_METRICS, LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
 from sim.vocab import ZONE_METRICS
@@ -49,6 +49,8 @@ class EnsembleResult:
             if c != "within_target":
                 out[c] = self.estimate(c).as_dict()
         out["by_zone"] = {z: {m: self.estimate(f"{m}.{z}").as_dict() for m in ZONE_METRICS} for z in sc.zones}
+        names = self.static.outside.names
+        out["by_link"] = {k: {m: self.estimate(f"{m}.{k}").as_dict() for m in LINK_METRICS} for k in names}
         if sc.target is not None:
             t = sc.target
             hits = float(self.replications["within_target"].sum())
@@ -70,6 +72,9 @@ class EnsembleResult:
         the interval is that of the mean (Student t) and ``std`` the spread
         between replications. Variables are in MW, except ``loss_of_load``,
         whose mean is the probability that the zone sheds load at that step.
+        Links are ``national`` variables named ``<series>.<link>``: ``flow_mw``
+        for every link, ``imports_mw``, ``unscheduled_mw``, ``exports_mw`` for
+        outside links (:data:`sim.results.metrics.LINK_SERIES`).
         """
         idx = self.static.clock.index
         n = self.n
@@ -82,6 +87,12 @@ class EnsembleResult:
         for name in RELIEF_SERIES:
             m = self.moments[name]
             frames.append(_series_frame(idx, "national", name, m.mean, m.std, tq, n))
+        links = [lk.name for lk in self.scenario.links]
+        for name in LINK_SERIES:
+            m = self.moments[name]
+            var = name.removeprefix("link_")
+            for j, link in enumerate(links if var == "flow_mw" else self.static.outside.names):
+                frames.append(_series_frame(idx, "national", f"{var}.{link}", m.mean[j], m.std[j], tq, n))
         return pd.concat(frames, ignore_index=True)
 
 

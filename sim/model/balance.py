@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dispatch.balance import solve_balance
-from sim.model import generation
+from sim.dispatch.security import solve_secure
+from sim.model import flows, generation
 from sim.model.replication import Raw, Static
 
 #: Solve every step when runs of identical steps are more than this share of
@@ -36,8 +36,9 @@ class Balance:
     generation: np.ndarray
     """Available generating capacity."""
     import_cap: np.ndarray
+    """Import capacity available from outside systems."""
     imports: np.ndarray
-    """Imports from outside systems used."""
+    """Imports from outside systems that flowed (scheduled and unscheduled)."""
     served: np.ndarray
     """Firm load served."""
     shed: np.ndarray
@@ -48,6 +49,8 @@ class Balance:
     """Flow on each zone's link to its parent (positive: towards the parent)."""
     up_cap: np.ndarray
     down_cap: np.ndarray
+    links: flows.LinkFlows
+    """Flows per link, exports, reserve and dispatched generation."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,8 @@ def segments(static: Static, raw: Raw) -> Segments:
     of weather, and the steps of facility events and unit outages."""
     T = static.clock.n_steps
     change = static.static_change.copy()
-    a = raw.anomaly_c
-    change[1:] |= a[1:] != a[:-1]
+    for a in (raw.anomaly_c[None, :], raw.availability):
+        change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
         change[k[k < T]] = True
@@ -141,15 +144,8 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         pos=seg.pos,
         starts=cols,
     )
-    import_cap = static.import_cap[:, cols]
-    supply = gen + import_cap
     firm = demand + grey
-    up, down = static.up_cap[:, cols], static.down_cap[:, cols]
-    op = static.scenario.operator
-    flow, shed, curtailed, left = solve_balance(
-        static.network, supply, firm, allowed, up, down, op.shed_block_fraction, op.curtail_licensed_first
-    )
-    imports = np.clip(supply - left - gen, 0.0, import_cap)
+    res, zi = flows.solve(static, raw, gen, firm, allowed, cols, solve_secure)
     x = seg.expand
     return Balance(
         demand=x(demand),
@@ -157,12 +153,13 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         licensed=x(licensed),
         allowed=x(allowed),
         generation=x(gen),
-        import_cap=static.import_cap,
-        imports=x(imports),
-        served=x(firm - shed),
-        shed=x(shed),
-        curtailed=x(np.clip(curtailed, 0.0, allowed)),
-        flow_up=x(flow),
+        import_cap=x(zi.scheduled + zi.room),
+        imports=x(res.scheduled + res.unscheduled),
+        served=x(firm - res.shed),
+        shed=x(res.shed),
+        curtailed=x(np.clip(res.curtailed, 0.0, allowed)),
+        flow_up=x(res.flow),
         up_cap=static.up_cap,
         down_cap=static.down_cap,
+        links=flows.link_flows(static, res, zi, x),
     )

@@ -46,6 +46,13 @@ ZONE_SERIES = (
 )
 #: National time series (steps, MW).
 RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
+#: Per-link time series (links x steps, MW), named ``<series>.<link>`` in the
+#: outputs without the ``link_`` prefix (``flow_mw.north_south``): the flow on
+#: every link (positive ``from -> to``; for an outside link, imports less
+#: exports), and each outside link's imports, unscheduled imports and exports.
+LINK_SERIES = ("link_flow_mw", "link_imports_mw", "link_unscheduled_mw", "link_exports_mw")
+#: Per outside link, energy over the run (MWh), named ``<metric>.<link>``.
+LINK_METRICS = ("imports_mwh", "unscheduled_mwh", "exports_mwh")
 
 
 @dataclass
@@ -60,6 +67,8 @@ class ReplicationResult:
     facilities: pd.DataFrame | None = None
     sim_events: int = 0
     extra: dict = field(default_factory=dict)
+    link_series: dict[str, np.ndarray] = field(default_factory=dict)
+    """:data:`LINK_SERIES`: the flow for every link, the others per outside link."""
 
 
 def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarray]:
@@ -150,7 +159,16 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
         "loss_of_load": (bal.shed > EPS_MW).astype(float),
     }
-    result = ReplicationResult(raw.replication, s, zone_series, rel, sim_events=raw.sim_events)
+    lf = bal.links
+    link_series = dict(zip(LINK_SERIES, (lf.flow, lf.imports, lf.unscheduled, lf.exports), strict=True))
+    for j, name in enumerate(static.outside.names):
+        for key, series in zip(LINK_METRICS, LINK_SERIES[1:], strict=True):
+            s[f"{key}.{name}"] = float(link_series[series][j].sum() * step_h)
+    s["unscheduled_mwh"] = float(lf.unscheduled.sum() * step_h)
+    s["exports_mwh"] = float(lf.exports.sum() * step_h)
+    result = ReplicationResult(
+        raw.replication, s, zone_series, rel, sim_events=raw.sim_events, link_series=link_series
+    )
     if keep_records:
         result.events = events_frame(static, raw)
         result.facilities = facilities_frame(static, raw)

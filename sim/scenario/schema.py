@@ -24,6 +24,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import Frozen, NonNegative, Positive, Probability, Status, Window
+from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.grid import (
     DEFAULT_HOURLY,
     DEFAULT_MONTHLY,
@@ -50,6 +51,7 @@ from sim.scenario.mining import (
     SizeDistribution,
     Targeting,
 )
+from sim.scenario.security import Ufls
 from sim.scenario.shocks import (
     ColdSnap,
     DemandGrowth,
@@ -61,10 +63,13 @@ from sim.scenario.shocks import (
     ShockBase,
     UnitTrip,
 )
+from sim.scenario.supply import CapacityFactor, PlantUnits, Seasonal
 
 __all__ = [
     "DEFAULT_HOURLY",
     "DEFAULT_MONTHLY",
+    "Availability",
+    "CapacityFactor",
     "ColdSnap",
     "DemandCsv",
     "DemandGrowth",
@@ -88,16 +93,20 @@ __all__ = [
     "PlannedOutage",
     "PlantTable",
     "PlantType",
+    "PlantUnits",
     "Population",
     "Positive",
     "Probability",
     "Scenario",
+    "Schedule",
+    "Seasonal",
     "Shock",
     "ShockBase",
     "SizeDistribution",
     "Status",
     "Target",
     "Targeting",
+    "Ufls",
     "UnitTrip",
     "Weather",
     "Window",
