@@ -26,7 +26,7 @@ def two(supply, firm, allowed, thermal, limit=None, **kw):
     s, f, a = cols(*supply), cols(*firm), cols(*allowed)
     up = np.array([[0.0], [thermal]]) * np.ones_like(s)
     lim = None if limit is None else np.array([[0.0], [limit]]) * np.ones_like(s)
-    return solve_secure(TWO, s, f, a, up, up.copy(), up_limit=lim, down_limit=lim, **kw)
+    return solve_secure(TWO, s, f, a, (up, up.copy()), limits=None if lim is None else (lim, lim), **kw)
 
 
 def test_firm_load_may_pass_a_security_limit_up_to_the_thermal_capacity_but_licensed_load_may_not():
@@ -60,9 +60,9 @@ def test_unscheduled_imports_serve_firm_load_and_the_reserve_never_licensed_mine
     down by 150 to hold it (the flows do not change)."""
     s, f, a, e = cols(900), cols(1_000), cols(100), cols(300)
     z = np.zeros((1, 1))
-    d = solve_secure(ONE, s, f, a, z, z, extra=e)
+    d = solve_secure(ONE, s, f, a, (z, z), extra=e)
     assert (d.shed[0, 0], d.curtailed[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (0, 100, 100, 900)
-    d = solve_secure(ONE, s, f, a, z, z, extra=e, reserve=cols(150))
+    d = solve_secure(ONE, s, f, a, (z, z), extra=e, reserve=cols(150))
     assert (d.reserve[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (150, 250, 750)
     assert d.curtailed[0, 0] == 100
 
@@ -71,7 +71,7 @@ def test_free_headroom_serves_any_load_after_the_zones_own_units():
     """The same zone with the 300 MW as free headroom (today's outside links):
     firm and licensed load are both served; 200 MW flow in, used last."""
     z = np.zeros((1, 1))
-    d = solve_secure(ONE, cols(900), cols(1_000), cols(100), z, z, headroom=cols(300))
+    d = solve_secure(ONE, cols(900), cols(1_000), cols(100), (z, z), headroom=cols(300))
     assert (d.curtailed[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (0, 200, 900)
 
 
@@ -83,9 +83,9 @@ def test_scheduled_exports_come_after_firm_load_and_before_the_reserve_and_licen
     licensed miners get 70."""
     z = np.zeros((1, 1))
     kw = {"export": cols(200), "reserve": cols(150)}
-    d = solve_secure(ONE, cols(1_000), cols(700), cols(100), z, z, **kw)
+    d = solve_secure(ONE, cols(1_000), cols(700), cols(100), (z, z), **kw)
     assert (d.exported[0, 0], d.reserve[0, 0], d.curtailed[0, 0], d.generation[0, 0]) == (200, 100, 100, 900)
-    d = solve_secure(ONE, cols(1_000), cols(700), cols(100), z, z, scheduled=cols(120), **kw)
+    d = solve_secure(ONE, cols(1_000), cols(700), cols(100), (z, z), scheduled=cols(120), **kw)
     assert (d.reserve[0, 0], d.curtailed[0, 0], d.scheduled[0, 0], d.generation[0, 0]) == (150, 30, 120, 850)
 
 
@@ -93,7 +93,7 @@ def test_firm_load_uses_the_reserve_before_it_is_shed():
     """One zone: 1,000 MW, firm 950, reserve 150: firm is served in full and only
     50 is held (the reserve is for firm load, not against it)."""
     z = np.zeros((1, 1))
-    d = solve_secure(ONE, cols(1_000), cols(950), cols(0), z, z, reserve=cols(150))
+    d = solve_secure(ONE, cols(1_000), cols(950), cols(0), (z, z), reserve=cols(150))
     assert (d.shed[0, 0], d.reserve[0, 0]) == (0, 50)
 
 
@@ -105,7 +105,7 @@ def test_with_no_option_it_is_the_plain_balance_rule(priority, block):
         s, f, a = (rng.integers(0, 100, (2, 6)).astype(float) for _ in range(3))
         up, down = (np.vstack([np.zeros(6), rng.integers(0, 60, 6)]).astype(float) for _ in range(2))
         flow, shed, curt, _ = solve_balance(TWO, s, f, a, up, down, block, priority)
-        d = solve_secure(TWO, s, f, a, up, down, block_fraction=block, curtail_licensed_first=priority)
+        d = solve_secure(TWO, s, f, a, (up, down), block_fraction=block, curtail_licensed_first=priority)
         np.testing.assert_array_equal(d.flow, flow)
         np.testing.assert_array_equal(d.shed, shed)
         np.testing.assert_array_equal(d.curtailed, curt)
@@ -125,8 +125,8 @@ def test_every_zone_balances_and_every_limit_holds_on_random_inputs():
         up, down = (np.vstack([np.zeros(K), rng.integers(0, 600, K)]).astype(float) for _ in range(2))
         lim_up, lim_down = up * rng.uniform(0.5, 1, K), down * rng.uniform(0.5, 1, K)
         d = solve_secure(
-            TWO, s, f, a, up, down, scheduled=sched, extra=room, export=export, reserve=res,
-            up_limit=lim_up, down_limit=lim_down, block_fraction=block,
+            TWO, s, f, a, (up, down), scheduled=sched, extra=room, export=export, reserve=res,
+            limits=(lim_up, lim_down), block_fraction=block,
         )  # fmt: skip
         inflow = np.vstack([d.flow[1], -d.flow[1]])
         used = (f - d.shed) + (a - d.curtailed) + d.exported

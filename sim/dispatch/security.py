@@ -14,9 +14,9 @@ draw on, in the order it is used:
 The priorities, highest first:
 
 1. firm load (ordinary consumers and grey miners) from the node supply, over the
-   links within their **security limits** (``up_limit``/``down_limit``);
+   links within their **security limits** (``limits``);
    then from ``extra``; then, as an emergency, from any supply left over the
-   rest of the links' thermal capacity (``up``/``down``); what is still short is
+   rest of the links' thermal capacity (``caps``); what is still short is
    shed in blocks;
 2. scheduled exports, from what is left (security limits);
 3. the operating **reserve** of each zone, held back from the zone's own
@@ -77,31 +77,29 @@ def solve_secure(
     supply: np.ndarray,
     firm: np.ndarray,
     allowed: np.ndarray,
-    up: np.ndarray,
-    down: np.ndarray,
+    caps: tuple[np.ndarray, np.ndarray],
     *,
     scheduled: np.ndarray | None = None,
     headroom: np.ndarray | None = None,
     extra: np.ndarray | None = None,
     export: np.ndarray | None = None,
     reserve: np.ndarray | None = None,
-    up_limit: np.ndarray | None = None,
-    down_limit: np.ndarray | None = None,
+    limits: tuple[np.ndarray, np.ndarray] | None = None,
     block_fraction: float = 0.0,
     curtail_licensed_first: bool = True,
 ) -> Dispatch:
     """Serve firm load, exports, reserve and licensed load in that order (see the module).
 
-    ``up``/``down`` are the thermal capacities of each zone's link to its parent
-    and back; ``up_limit``/``down_limit`` the security limits (default: the
-    thermal capacities).
+    ``caps`` are the thermal capacities of each zone's link to its parent and
+    back (``up``, ``down``); ``limits`` the security limits the same way
+    (default: the thermal capacities).
     """
+    up, down = caps
     zeros = np.zeros_like(supply)
     sched = zeros if scheduled is None else scheduled
     head = zeros if headroom is None else headroom
     node = supply + sched + head
-    sec_up = up if up_limit is None else up_limit
-    sec_down = down if down_limit is None else down_limit
+    sec_up, sec_down = caps if limits is None else limits
     load1 = firm if curtail_licensed_first else firm + allowed
     served, x, left = solve(net, node, load1, sec_up, sec_down)
     ex_left = zeros.copy() if extra is None else extra.copy()
@@ -112,7 +110,7 @@ def solve_secure(
         served[:, cols] += s2
         x[:, cols] += x2
         cols = (load1 - served > EPS_MW).any(axis=0)
-    if (up_limit is not None or down_limit is not None) and cols.any():
+    if limits is not None and cols.any():
         # Emergency: the links above their security limits, for firm load only.
         lft, e, s, f, u, d = _sub(cols, left, ex_left, load1 - served, x, up, down)
         s3, x3, rest = solve(net, lft + e, s, u - f, d + f)

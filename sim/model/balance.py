@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.dispatch.security import solve_secure
-from sim.model import flows, generation
+from sim.model import flows, supply
 from sim.model.replication import Raw, Static
 
 #: Solve every step when runs of identical steps are more than this share of
@@ -86,7 +86,7 @@ def segments(static: Static, raw: Raw) -> Segments:
     of weather, and the steps of facility events and unit outages."""
     T = static.clock.n_steps
     change = static.static_change.copy()
-    for a in (raw.anomaly_c[None, :], raw.availability):
+    for a in (raw.anomaly_c[None, :], raw.availability, raw.variable):
         change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
@@ -134,18 +134,13 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
     demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
     allowed = licensed * static.allowed[:, cols]
-    gen = generation.available_capacity(
-        static.units,
-        static.clock,
-        len(static.zones),
-        raw.outage_t,
-        raw.outage_unit,
-        raw.outage_up,
-        pos=seg.pos,
-        starts=cols,
-    )
+    outages = (raw.outage_t, raw.outage_unit, raw.outage_up)
+    gen = supply.available(static.units, static.supply, raw.variable, static.clock, len(static.zones),
+                           outages, seg.pos, cols)  # fmt: skip
     firm = demand + grey
+    events = flows.sudden_cuts(static, raw, gen, firm, allowed, seg.pos, cols, solve_secure)
     res, zi = flows.solve(static, raw, gen, firm, allowed, cols, solve_secure)
+    flows.shed_by_stages(events, res, firm, allowed, seg.pos)
     x = seg.expand
     return Balance(
         demand=x(demand),
@@ -161,5 +156,5 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         flow_up=x(res.flow),
         up_cap=static.up_cap,
         down_cap=static.down_cap,
-        links=flows.link_flows(static, res, zi, x),
+        links=flows.link_flows(static, res, zi, x, events),
     )

@@ -29,15 +29,14 @@ class OutsideLinks:
     """The scenario's outside links (arrays of L_o rows, in scenario order)."""
 
     index: np.ndarray
-    """Index of each in ``scenario.links``."""
+    """Index of each in ``scenario.links``; ``names`` their names and ``zone``
+    the zone each feeds."""
     names: tuple[str, ...]
-    """Link names."""
     zone: np.ndarray
-    """Zone each feeds."""
     capacity: np.ndarray
-    """Import capacity after cuts (L_o x T, MW)."""
+    """Import capacity after cuts (L_o x T, MW); ``reverse``, the export capacity
+    after cuts."""
     reverse: np.ndarray
-    """Export capacity after cuts (L_o x T, MW)."""
     scheduled_in: np.ndarray
     """Scheduled imports (L_o x T, MW)."""
     scheduled_out: np.ndarray

@@ -15,7 +15,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.dispatch.transfer import Network
-from sim.model import demand, generation, network, outside
+from sim.model import cold, demand, frequency, generation, network, outside, supply
 from sim.model.clock import Clock
 from sim.model.enforcement import Agency
 from sim.model.mining import Facilities, FacilityTable, sample_population
@@ -23,7 +23,7 @@ from sim.model.recorder import Recorder
 from sim.scenario.schema import Exodus, Scenario
 
 #: Random streams of a replication, one per component (docs/architecture.md).
-STREAMS = ("population", "outages", "enforcement", "shocks", "weather", "outside")
+STREAMS = ("population", "outages", "enforcement", "shocks", "weather", "outside", "renewables")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,10 @@ class Static:
     """... and from the parent."""
     reserve: np.ndarray
     """Operating reserve each zone holds (Z, MW)."""
+    supply: supply.SupplyClasses | None
+    """Units grouped by seasonal keys (none: no fleet has one)."""
+    cuts: tuple[frequency.SuddenCut, ...]
+    """Sudden cuts of links (under-frequency load shedding)."""
     allowed: np.ndarray
     """Fraction of licensed mining load allowed by orders (Z x T)."""
     lasting: np.ndarray
@@ -97,12 +101,16 @@ def prepare(sc: Scenario) -> Static:
     change = np.zeros(T, dtype=bool)
     change[:1] = True
     links = outside.outside_links(sc, clock, fwd, back)
+    classes = supply.supply_classes(sc, clock, units, base)
     changing = [base, cold[None, :], allowed, lasting, up, down, imports, clock.month[None, :]]
     changing += [a for a in (up_lim, down_lim) if a is not None]
     changing += [links.capacity, links.reverse, links.scheduled_in, links.scheduled_out]
+    changing += [] if classes is None else [classes.factor]
     for arr in changing:
         if arr.size and T > 1:
             change[1:] |= np.any(arr[:, 1:] != arr[:, :-1], axis=0)
+    cuts = frequency.sudden_cuts(sc, clock)
+    change[frequency.change_steps(cuts, sc.operator.ufls, clock)] = True
     for _, a, b in units.held_out:
         for when in (a, b):
             k = int(clock.step_of(min(max(when, 0.0), clock.horizon_h)))
@@ -124,6 +132,8 @@ def prepare(sc: Scenario) -> Static:
         up_limit=up_lim,
         down_limit=down_lim,
         reserve=network.reserve_requirement(sc, units.zone, units.capacity_mw),
+        supply=classes,
+        cuts=cuts,
         allowed=allowed,
         lasting=lasting,
         static_change=change,
@@ -156,6 +166,8 @@ class Raw:
     """Events the SimPy environment scheduled."""
     availability: np.ndarray
     """Share of each outside link's capacity available per step (L_o x T)."""
+    variable: np.ndarray
+    """Capacity factor of each supply class with a random one, per step (W x T)."""
 
 
 def simulate(static: Static, replication: int) -> Raw:
@@ -176,6 +188,8 @@ def simulate(static: Static, replication: int) -> Raw:
     env.run(until=clock.horizon_h)
     # Separate streams: drawing the weather first changes no draw of the outages.
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    units = cold.with_cold(static.units, clock, anomaly + static.cold_c, sc.generation.cold_outage_per_c)
+    t, u, up = generation.sample_outages(units, clock.horizon_h, rng["outages"])
     avail = outside.draw_availability(static.outside, sc, clock, anomaly, rng["outside"])
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, avail)
+    wind = supply.draw_variable(static.supply, clock, rng["renewables"])
+    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, avail, wind)
