@@ -9,7 +9,7 @@ draw on, in the order it is used:
 - ``headroom``: imports beyond the schedule that may serve any load (today's
   "free" outside links);
 - ``extra``: unscheduled imports the operator answers for; they serve only firm
-  load and the operating reserve, never licensed miners.
+  load, never the operating reserve nor licensed miners.
 
 The priorities, highest first:
 
@@ -18,10 +18,9 @@ The priorities, highest first:
    then from ``extra``; then, as an emergency, from any supply left over the
    rest of the links' thermal capacity (``caps``); what is still short is
    shed in blocks;
-2. scheduled exports, from what is left (security limits);
-3. the operating **reserve** of each zone, held back from the zone's own
-   leftover supply; what it lacks is restored with ``extra`` (an import that
-   lets the zone's own units back down: the flows do not change);
+2. the operating **reserve** of each zone, held back from the zone's own
+   leftover supply (what it lacks stays short: it is not imported);
+3. scheduled exports, from what is left (security limits);
 4. licensed miners (interruptible, sources E3) from what is left: the rest of
    their allowed load is curtailed.
 
@@ -63,13 +62,86 @@ class Dispatch:
 
 
 def _sub(cols: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
-    return [a[:, cols] for a in arrays]
+    """The columns ``cols`` (indices) of each array."""
+    return [a.take(cols, axis=1) for a in arrays]
+
+
+def _put(a: np.ndarray, cols: np.ndarray, b: np.ndarray, add: bool = False) -> None:
+    """``a[:, cols] = b`` (or ``+=``), row by row: much faster than at once."""
+    for z in range(a.shape[0]):
+        row = a[z]
+        row[cols] = row[cols] + b[z] if add else b[z]
+
+
+def _short(load: np.ndarray, served: np.ndarray) -> np.ndarray:
+    """Indices of the steps at which some zone's load is not all served."""
+    return np.flatnonzero((load - served > EPS_MW).any(axis=0))
 
 
 def _room(up: np.ndarray, down: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What is left of the limits each way with flow ``x`` on the links (an
     emergency flow may already be past a security limit: then none that way)."""
     return np.maximum(up - x, 0.0), np.maximum(down + x, 0.0)
+
+
+def _trees(net: Network) -> list[np.ndarray]:
+    """The zones of each tree of more than one zone (transfers stay within a tree)."""
+    root = np.arange(net.parent.size)
+    for z in net.preorder:
+        if net.parent[z] >= 0:
+            root[z] = root[net.parent[z]]
+    return [np.flatnonzero(root == r) for r in np.unique(root) if (root == r).sum() > 1]
+
+
+def _serve(
+    net: Network, supply: np.ndarray, load: np.ndarray, up: np.ndarray, down: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~sim.dispatch.transfer.solve`, with each zone's own supply used
+    first and the tree solved only at the steps where a zone still lacks and
+    another has some left (the same solution: zones serve themselves first)."""
+    local = np.minimum(load, supply)
+    left, rest = supply - local, load - local
+    x = np.zeros_like(supply)
+    need = np.zeros(supply.shape[1], dtype=bool)
+    for tree in _trees(net):
+        need |= (rest[tree] > EPS_MW).any(axis=0) & (left[tree] > EPS_MW).any(axis=0)
+    cols = np.flatnonzero(need)
+    if cols.size:
+        got, xc, lc = solve(net, *_sub(cols, left, rest, up, down))
+        _put(x, cols, xc)
+        _put(left, cols, lc)
+        _put(local, cols, got, add=True)
+    return local, x, left
+
+
+def _exports_then_licensed(
+    net: Network,
+    supply: np.ndarray,
+    export: np.ndarray | None,
+    lic: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(exported, licensed served, flow, leftover)``: exports served first, then
+    licensed load, from ``supply`` within ``up``/``down``. Solved for both at
+    once, and again in order only at the steps where an export falls short (where
+    all exports are served, serving them first changes nothing)."""
+    if export is None or not export.any():
+        served, x, left = _serve(net, supply, lic, up, down)
+        return np.zeros_like(supply), served, x, left
+    got, x, left = _serve(net, supply, export + lic, up, down)
+    exported = np.minimum(export, got)
+    served = got - exported
+    # Only where an export is short while some licensed load is served can the
+    # order have mattered.
+    cols = np.flatnonzero((export - exported > EPS_MW).any(axis=0) & (served > EPS_MW).any(axis=0))
+    if cols.size:
+        sup, exp, lc, u, d = _sub(cols, supply, export, lic, up, down)
+        e1, x1, l1 = solve(net, sup, exp, u, d)
+        s2, x2, l2 = solve(net, l1, lc, np.maximum(u - x1, 0.0), np.maximum(d + x1, 0.0))
+        for a, b in ((exported, e1), (served, s2), (x, x1 + x2), (left, l2)):
+            _put(a, cols, b)
+    return exported, served, x, left
 
 
 def solve_secure(
@@ -103,21 +175,23 @@ def solve_secure(
     load1 = firm if curtail_licensed_first else firm + allowed
     served, x, left = solve(net, node, load1, sec_up, sec_down)
     ex_left = zeros.copy() if extra is None else extra.copy()
-    cols = (load1 - served > EPS_MW).any(axis=0)
-    if extra is not None and cols.any():
+    cols = _short(load1, served)
+    if extra is not None and cols.size:
         e, s, f, u, d = _sub(cols, extra, load1 - served, x, sec_up, sec_down)
-        s2, x2, ex_left[:, cols] = solve(net, e, s, u - f, d + f)
-        served[:, cols] += s2
-        x[:, cols] += x2
-        cols = (load1 - served > EPS_MW).any(axis=0)
-    if limits is not None and cols.any():
+        s2, x2, el = solve(net, e, s, u - f, d + f)
+        _put(ex_left, cols, el)
+        _put(served, cols, s2, add=True)
+        _put(x, cols, x2, add=True)
+        cols = _short(load1, served)
+    if limits is not None and cols.size:
         # Emergency: the links above their security limits, for firm load only.
         lft, e, s, f, u, d = _sub(cols, left, ex_left, load1 - served, x, up, down)
         s3, x3, rest = solve(net, lft + e, s, u - f, d + f)
-        served[:, cols] += s3
-        x[:, cols] += x3
-        ex_left[:, cols] = np.minimum(e, rest)  # unscheduled imports are used last
-        left[:, cols] = rest - ex_left[:, cols]
+        _put(served, cols, s3, add=True)
+        _put(x, cols, x3, add=True)
+        el = np.minimum(e, rest)  # unscheduled imports are used last
+        _put(ex_left, cols, el)
+        _put(left, cols, rest - el)
     lost = shed_blocks(load1 - served, load1, block_fraction)
     over = np.maximum(served - (load1 - lost), 0.0)  # freed by shedding whole blocks
     if curtail_licensed_first:
@@ -126,22 +200,16 @@ def solve_secure(
         share = np.divide(firm, load1, out=np.zeros_like(load1), where=load1 > 0)
         shed = lost * share
         curtailed = lost - shed
-    exported = zeros
-    if export is not None and export.any():
-        exported, xe, left = solve(net, left, export, *_room(sec_up, sec_down, x))
-        x = x + xe
     held = zeros
-    swap = zeros
     if reserve is not None and reserve.any():
         held = np.minimum(reserve, left)
         left = left - held
-        if extra is not None:
-            running = np.clip(node - left - held - sched, 0.0, supply)  # own units at work
-            swap = np.clip(np.minimum(reserve - held, ex_left), 0.0, running)
-            ex_left = ex_left - swap
+    lic = allowed if curtail_licensed_first else zeros
+    exported, served_lic, xl, left = _exports_then_licensed(
+        net, left, export, lic, *_room(sec_up, sec_down, x)
+    )
+    x = x + xl
     if curtail_licensed_first:
-        served_lic, xl, left = solve(net, left, allowed, *_room(sec_up, sec_down, x))
-        x = x + xl
         curtailed = allowed - served_lic
     # Accounting: what the node drew, less what shedding whole blocks freed;
     # scheduled imports first, then the zone's own units, then free headroom.
@@ -153,13 +221,5 @@ def solve_secure(
     sched_used = np.minimum(sched, drawn)
     own = np.clip(drawn - sched_used, 0.0, supply)
     head_used = drawn - sched_used - own
-    return Dispatch(
-        flow=x,
-        shed=shed,
-        curtailed=curtailed,
-        exported=exported,
-        reserve=held + swap,
-        generation=own - swap,
-        scheduled=sched_used,
-        unscheduled=head_used + ex_used,
-    )
+    # In the order of the fields of Dispatch.
+    return Dispatch(x, shed, curtailed, exported, held, own, sched_used, head_used + ex_used)

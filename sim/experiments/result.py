@@ -73,8 +73,8 @@ class EnsembleResult:
         between replications. Variables are in MW, except ``loss_of_load``,
         whose mean is the probability that the zone sheds load at that step.
         Links are ``national`` variables named ``<series>.<link>``: ``flow_mw``
-        for every link, ``imports_mw``, ``unscheduled_mw``, ``exports_mw`` for
-        outside links (:data:`sim.results.metrics.LINK_SERIES`).
+        for every link, ``imports_mw`` for outside links
+        (:data:`sim.results.metrics.LINK_SERIES`).
         """
         idx = self.static.clock.index
         n = self.n

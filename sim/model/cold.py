@@ -28,8 +28,16 @@ def with_cold(units: UnitTable, clock: Clock, anomaly_c: np.ndarray, per_c: floa
     (``anomaly_c``: temperature change per step, C)."""
     if per_c == 0 or clock.n_steps == 0:
         return units
-    edges = np.arange(clock.n_steps + 1) * clock.step_h
+    factor = cold_factor(anomaly_c, per_c)
+    # Breakpoints where the factor or the shocks' warp changes (days, mostly).
+    steps = np.flatnonzero(np.diff(factor, prepend=np.nan) != 0)
+    edges = np.union1d(steps * clock.step_h, units.warp_t[units.warp_t < clock.horizon_h])
+    edges = np.append(edges, clock.horizon_h)
     tau = np.vstack([np.interp(edges, units.warp_t, row) for row in units.warp_tau])
-    rate = np.diff(tau, axis=1) * cold_factor(anomaly_c, per_c)[None, :]
+    rate = np.diff(tau, axis=1) * factor[clock.step_of(edges[:-1])][None, :]
     warped = np.concatenate([np.zeros((tau.shape[0], 1)), np.cumsum(rate, axis=1)], axis=1)
+    if (warped == warped[0]).all():
+        # No shock singles a zone out: one clock for all (the table serves only
+        # to draw the outages, which read the zones for the warp alone).
+        return replace(units, zone=np.zeros_like(units.zone), warp_t=edges, warp_tau=warped[:1])
     return replace(units, warp_t=edges, warp_tau=warped)

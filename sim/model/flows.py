@@ -58,19 +58,20 @@ def solve(
     zi = outside.zone_imports(ol, raw.availability, cols, Z)
     op = static.scenario.operator
     reserve = static.reserve[:, None] * np.ones(K) if static.reserve.any() else None
+    limits = (static.up_limit, static.down_limit)
 
     res = solver(
         static.network,
         gen,
         firm,
         allowed,
-        (static.up_cap[:, cols], static.down_cap[:, cols]),
+        (outside.columns(static.up_cap, cols), outside.columns(static.down_cap, cols)),
         scheduled=zi.scheduled if zi.scheduled.any() else None,
         headroom=None if ol.firm_only else zi.room,
         extra=zi.room if ol.firm_only else None,
         export=zi.export if zi.export.any() else None,
         reserve=reserve,
-        limits=None if static.up_limit is None else (static.up_limit[:, cols], static.down_limit[:, cols]),
+        limits=None if static.up_limit is None else tuple(outside.columns(a, cols) for a in limits),
         block_fraction=op.shed_block_fraction,
         curtail_licensed_first=op.curtail_licensed_first,
     )

@@ -7,7 +7,7 @@ capacity the neighbour can deliver; an AR(1) that may follow the cold) and a
 cap on unscheduled flows beyond the schedule. The operator's balance sees, per
 zone, the scheduled imports that flow, the scheduled exports it owes, and the
 unscheduled room: free for any load, or (``operator.unscheduled_imports:
-firm_and_reserve``) only for firm load and the reserve.
+firm_only``) only for firm load.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class OutsideLinks:
     """Index of each in ``scenario.links``; ``names`` their names and ``zone``
     the zone each feeds."""
     names: tuple[str, ...]
+    system: tuple[str, ...]
+    """The outside system each comes from."""
     zone: np.ndarray
     capacity: np.ndarray
     """Import capacity after cuts (L_o x T, MW); ``reverse``, the export capacity
@@ -46,7 +48,7 @@ class OutsideLinks:
     availability: tuple[Availability | None, ...]
     """Availability process of each (none: always all)."""
     firm_only: bool
-    """Whether unscheduled imports may serve only firm load and the reserve."""
+    """Whether unscheduled imports may serve only firm load."""
 
     @property
     def n(self) -> int:
@@ -83,6 +85,7 @@ def outside_links(sc: Scenario, clock: Clock, fwd: np.ndarray, back: np.ndarray)
     return OutsideLinks(
         index=np.array(idx, dtype=np.int64),
         names=tuple(lk.name for lk in links),
+        system=tuple(lk.from_ for lk in links),
         zone=np.array([zones.index(lk.to) for lk in links], dtype=np.int64),
         capacity=cap,
         reverse=rev,
@@ -90,7 +93,7 @@ def outside_links(sc: Scenario, clock: Clock, fwd: np.ndarray, back: np.ndarray)
         scheduled_out=np.minimum(sched_out, rev),
         unscheduled=np.array([np.inf if lk.unscheduled_mw is None else lk.unscheduled_mw for lk in links]),
         availability=tuple(lk.availability for lk in links),
-        firm_only=sc.operator.unscheduled_imports == "firm_and_reserve",
+        firm_only=sc.operator.unscheduled_imports == "firm_only",
     )
 
 
@@ -99,20 +102,25 @@ def draw_availability(
 ) -> np.ndarray:
     """The share of each link's capacity available at every step (L_o x T).
 
-    One AR(1) per link with an availability process (in link order, so adding a
-    link does not change the draws of the links before it), mixed with the
-    standardised daily temperature anomaly."""
+    One AR(1) per outside system and availability process, in link order (so
+    adding a link does not change the draws of the links before it): the ties
+    of one neighbour with the same process share it, as the neighbour is short
+    or not for all of them. Mixed with the standardised daily temperature anomaly."""
     out = np.ones((ol.n, clock.n_steps))
     days = n_days(clock)
     sd_w = sc.weather.anomaly_sd_c
     warmth = daily(anomaly_c, clock) / sd_w if sd_w > 0 else np.zeros(days)
+    drawn: dict[tuple[str, Availability], np.ndarray] = {}
     for j, a in enumerate(ol.availability):
         if a is None:
             continue
-        own = ar1(rng, days, a.persistence)
-        c = a.cold_correlation if sd_w > 0 else 0.0
-        z = c * warmth + np.sqrt(1.0 - c**2) * own
-        out[j] = np.clip(a.mean + a.sd * z, 0.0, 1.0)[clock.day]
+        key = (ol.system[j], a)
+        if key not in drawn:
+            own = ar1(rng, days, a.persistence)
+            c = a.cold_correlation if sd_w > 0 else 0.0
+            z = c * warmth + np.sqrt(1.0 - c**2) * own
+            drawn[key] = np.clip(a.mean + a.sd * z, 0.0, 1.0)[clock.day]
+        out[j] = drawn[key]
     return out
 
 
@@ -132,19 +140,23 @@ class ZoneImports:
     link_export: np.ndarray
 
 
+def columns(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The steps ``cols`` of a per-step array (the array itself when they are all)."""
+    return a if cols.size == a.shape[-1] else a.take(cols, axis=-1)
+
+
 def zone_imports(ol: OutsideLinks, avail: np.ndarray, cols: np.ndarray, n_zones: int) -> ZoneImports:
     """Scheduled imports, unscheduled room and scheduled exports per zone at the
     steps ``cols`` (``avail``: the links' availability, L_o x T)."""
     K = cols.size
-    able = ol.capacity[:, cols] * avail[:, cols]
-    sched = np.minimum(ol.scheduled_in[:, cols], able)
+    able = columns(ol.capacity, cols) * columns(avail, cols)
+    sched = np.minimum(columns(ol.scheduled_in, cols), able)
     room = np.minimum(able - sched, ol.unscheduled[:, None])
-    export = ol.scheduled_out[:, cols]
-    per_zone = []
-    for a in (sched, room, export):
-        z = np.zeros((n_zones, K))
-        np.add.at(z, ol.zone, a)
-        per_zone.append(z)
+    export = columns(ol.scheduled_out, cols)
+    per_zone = [np.zeros((n_zones, K)) for _ in range(3)]
+    for j, z in enumerate(ol.zone):
+        for total, a in zip(per_zone, (sched, room, export), strict=True):
+            total[z] += a[j]
     return ZoneImports(*per_zone, sched, room, export)
 
 
@@ -156,10 +168,13 @@ def link_flows(
     zone's links in proportion to their schedules and room."""
 
     def share(part: np.ndarray, total_zone: np.ndarray, used_zone: np.ndarray) -> np.ndarray:
+        if single:  # one outside link per zone: all of the zone's
+            return used_zone[ol.zone]
         tot = total_zone[ol.zone]
         frac = np.divide(used_zone[ol.zone], tot, out=np.zeros_like(tot), where=tot > 0)
         return part * np.minimum(frac, 1.0)
 
+    single = np.unique(ol.zone).size == ol.n
     sched = share(zi.link_scheduled, zi.scheduled, scheduled)
     unsched = share(zi.link_room, zi.room, unscheduled)
     out = share(zi.link_export, zi.export, exported)

@@ -45,6 +45,8 @@ class SupplyClasses:
     """Share of the capacity in service each class can give per step (P x T)."""
     variable: tuple[tuple[int, CapacityFactor], ...]
     """Classes with a random capacity factor, and its process."""
+    to_zones: np.ndarray
+    """Z x P: 1 where a class is in a zone (sums the classes into zones)."""
 
 
 def monthly_derating(fleet: Fleet) -> tuple[float, ...]:
@@ -125,20 +127,26 @@ def supply_classes(
         group=np.zeros(units.n, dtype=np.int64),
     )
     zone = np.array([k[0] for k in keys], dtype=np.int64)
-    return SupplyClasses(plain, zone, factor, tuple(variable))
+    to_zones = (np.arange(len(sc.zones))[:, None] == zone[None, :]).astype(float)
+    return SupplyClasses(plain, zone, factor, tuple(variable), to_zones)
 
 
 def draw_variable(sup: SupplyClasses | None, clock: Clock, rng: np.random.Generator) -> np.ndarray:
-    """Each random class's capacity factor per step (W x T), one AR(1) per class
-    in class order: ``monthly x exp(sd x e - sd^2 / 2)``, clipped to 0..1."""
+    """Each random class's capacity factor per step (W x T):
+    ``monthly x exp(sd x e - sd^2 / 2)``, clipped to 0..1, with one AR(1) ``e``
+    per distinct capacity factor, in class order: the zones' plants of one type
+    share the weather (one country-wide wind)."""
     if sup is None or not sup.variable:
         return np.zeros((0, clock.n_steps))
     days = n_days(clock)
     out = np.empty((len(sup.variable), clock.n_steps))
     month = clock.month - 1
+    drawn: dict[CapacityFactor, np.ndarray] = {}
     for i, (_, cf) in enumerate(sup.variable):
-        e = ar1(rng, days, cf.persistence)[clock.day]
-        out[i] = np.clip(np.asarray(cf.monthly)[month] * np.exp(cf.sd * e - cf.sd**2 / 2), 0.0, 1.0)
+        if cf not in drawn:
+            spread = np.exp(cf.sd * ar1(rng, days, cf.persistence) - cf.sd**2 / 2)[clock.day]
+            drawn[cf] = np.minimum(np.asarray(cf.monthly)[month] * spread, 1.0)
+        out[i] = drawn[cf]
     return out
 
 
@@ -157,11 +165,18 @@ def available(
     energy and wind's factor."""
     if sup is None:
         return generation.available_capacity(units, clock, n_zones, *outages, pos=pos, starts=starts)
-    P = sup.zone.size
-    level = generation.available_capacity(sup.units, clock, P, *outages, pos=pos, starts=starts)
+    P, n = sup.zone.size, starts.size
+    if sup.units.held_out:
+        level = generation.available_capacity(sup.units, clock, P, *outages, pos=pos, starts=starts)
+    else:  # no unit held out: the capacity in service of each class from its changes
+        t, u, up = outages
+        cap, cls = sup.units.capacity_mw, sup.units.zone
+        delta = np.bincount(
+            cls[u] * (n + 1) + pos[clock.step_of(t)], np.where(up, cap[u], -cap[u]), minlength=P * (n + 1)
+        ).reshape(P, n + 1)
+        delta[:, 0] += np.bincount(cls, cap * generation.initial_up(sup.units, *outages), minlength=P)
+        level = np.cumsum(delta, axis=1)[:, :n]
     level *= sup.factor[:, starts]
     for i, (p, _) in enumerate(sup.variable):
         level[p] *= variable[i, starts]
-    out = np.zeros((n_zones, starts.size))
-    np.add.at(out, sup.zone, level)
-    return out
+    return sup.to_zones @ level

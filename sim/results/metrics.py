@@ -49,8 +49,8 @@ RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief
 #: Per-link time series (links x steps, MW), named ``<series>.<link>`` in the
 #: outputs without the ``link_`` prefix (``flow_mw.north_south``): the flow on
 #: every link (positive ``from -> to``; for an outside link, imports less
-#: exports), and each outside link's imports, unscheduled imports and exports.
-LINK_SERIES = ("link_flow_mw", "link_imports_mw", "link_unscheduled_mw", "link_exports_mw")
+#: exports), and each outside link's imports (exports: imports less flow).
+LINK_SERIES = ("link_flow_mw", "link_imports_mw")
 #: Per outside link, energy over the run (MWh), named ``<metric>.<link>``.
 LINK_METRICS = ("imports_mwh", "unscheduled_mwh", "exports_mwh")
 
@@ -160,10 +160,10 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         "loss_of_load": (bal.shed > EPS_MW).astype(float),
     }
     lf = bal.links
-    link_series = dict(zip(LINK_SERIES, (lf.flow, lf.imports, lf.unscheduled, lf.exports), strict=True))
+    link_series = dict(zip(LINK_SERIES, (lf.flow, lf.imports), strict=True))
     for j, name in enumerate(static.outside.names):
-        for key, series in zip(LINK_METRICS, LINK_SERIES[1:], strict=True):
-            s[f"{key}.{name}"] = float(link_series[series][j].sum() * step_h)
+        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
+            s[f"{key}.{name}"] = float(series[j].sum() * step_h)
     s["unscheduled_mwh"] = float(lf.unscheduled.sum() * step_h)
     s["exports_mwh"] = float(lf.exports.sum() * step_h)
     result = ReplicationResult(

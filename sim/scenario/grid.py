@@ -288,9 +288,9 @@ class Operator(Frozen):
     """Operating reserve per zone, MW or ``largest_unit`` (the capacity of the
     zone's largest unit): held back from the zone's own supply before licensed
     miners are served; firm load may use it."""
-    unscheduled_imports: Literal["any_load", "firm_and_reserve"] = "any_load"
+    unscheduled_imports: Literal["any_load", "firm_only"] = "any_load"
     """What imports beyond the schedule may serve: any load, or (the operator
-    answers for them) only firm load and the reserve, never licensed miners."""
+    answers for them) only firm load: not the reserve, nor licensed miners."""
     ufls: Ufls | None = None
     """Under-frequency load shedding when a zone is cut off suddenly (none: the
     cut zone simply balances on its own generation)."""
