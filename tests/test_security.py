@@ -1,6 +1,6 @@
 """The balance with security (sim.dispatch.security.solve_secure) on hand-computed
 cases: security limits that only firm load may pass, unscheduled imports that
-serve firm load and the reserve but never licensed miners, scheduled exports,
+serve firm load but never the reserve nor licensed miners, scheduled exports,
 the reserve held before licensed miners; its identity with the plain balance
 rule when no option is given; and the energy balance of every zone on random
 inputs.
@@ -52,19 +52,17 @@ def test_firm_load_is_shed_when_no_supply_is_left_to_send():
     assert d.curtailed[:, 0].tolist() == [500.0, 30.0]
 
 
-def test_unscheduled_imports_serve_firm_load_and_the_reserve_never_licensed_miners():
+def test_unscheduled_imports_serve_firm_load_never_the_reserve_nor_licensed_miners():
     """One zone: 900 MW of its own, firm 1,000, licensed 100, 300 MW of
     unscheduled room. Firm takes 900 + 100 imported; the licensed 100 are
     curtailed although 200 MW of room is left. With a reserve of 150: nothing of
-    the zone's own is left, so 150 more are imported and its own units back
-    down by 150 to hold it (the flows do not change)."""
+    the zone's own is left to hold, and none is imported to hold it."""
     s, f, a, e = cols(900), cols(1_000), cols(100), cols(300)
     z = np.zeros((1, 1))
     d = solve_secure(ONE, s, f, a, (z, z), extra=e)
     assert (d.shed[0, 0], d.curtailed[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (0, 100, 100, 900)
     d = solve_secure(ONE, s, f, a, (z, z), extra=e, reserve=cols(150))
-    assert (d.reserve[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (150, 250, 750)
-    assert d.curtailed[0, 0] == 100
+    assert (d.reserve[0, 0], d.unscheduled[0, 0], d.generation[0, 0], d.curtailed[0, 0]) == (0, 100, 900, 100)
 
 
 def test_free_headroom_serves_any_load_after_the_zones_own_units():
@@ -75,18 +73,28 @@ def test_free_headroom_serves_any_load_after_the_zones_own_units():
     assert (d.curtailed[0, 0], d.unscheduled[0, 0], d.generation[0, 0]) == (0, 200, 900)
 
 
-def test_scheduled_exports_come_after_firm_load_and_before_the_reserve_and_licensed_miners():
-    """One zone: 1,000 MW, firm 700, exports 200, reserve 150, licensed 100.
-    Firm 700, exports 200, then only 100 is left to hold as reserve (50 short)
+def test_scheduled_exports_come_after_firm_load_and_the_reserve_and_before_licensed_miners():
+    """One zone: 1,000 MW, firm 700, reserve 150, exports 200, licensed 100.
+    Firm 700, the reserve 150, then only 150 is left for the exports (50 short)
     and licensed miners are curtailed. A scheduled import of 120 flows first and
-    leaves the zone's own units 120 less to do: the reserve is then whole and
+    leaves the zone's own units 120 less to do: the exports are then served and
     licensed miners get 70."""
     z = np.zeros((1, 1))
     kw = {"export": cols(200), "reserve": cols(150)}
     d = solve_secure(ONE, cols(1_000), cols(700), cols(100), (z, z), **kw)
-    assert (d.exported[0, 0], d.reserve[0, 0], d.curtailed[0, 0], d.generation[0, 0]) == (200, 100, 100, 900)
+    assert (d.reserve[0, 0], d.exported[0, 0], d.curtailed[0, 0], d.generation[0, 0]) == (150, 150, 100, 850)
     d = solve_secure(ONE, cols(1_000), cols(700), cols(100), (z, z), scheduled=cols(120), **kw)
-    assert (d.reserve[0, 0], d.curtailed[0, 0], d.scheduled[0, 0], d.generation[0, 0]) == (150, 30, 120, 850)
+    assert (d.exported[0, 0], d.curtailed[0, 0], d.scheduled[0, 0], d.generation[0, 0]) == (200, 30, 120, 850)
+
+
+def test_another_zones_exports_come_before_a_zones_own_licensed_miners():
+    """A has 100 MW left after its firm load and 60 of licensed miners; B owes
+    80 of exports and has nothing: B's exports get 80 over the link, A's miners
+    the last 20 (a zone serving its own load first would give them 60)."""
+    d = two((900, 0), (800, 0), (60, 0), thermal=500, export=cols(0, 80))
+    assert d.exported[:, 0].tolist() == [0.0, 80.0]
+    assert d.curtailed[:, 0].tolist() == [40.0, 0.0]
+    assert d.flow[:, 0].tolist() == [0.0, -80.0]
 
 
 def test_firm_load_uses_the_reserve_before_it_is_shed():
