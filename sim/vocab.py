@@ -118,8 +118,9 @@ def label(key: str) -> str:
     """Label of ``key``, with the zone for a per-zone key."""
     base, _, zone = key.partition(".")
     m = METRICS.get(base)
-    text = m.label if m else key
-    return f"{text}, {zone}" if zone else text
+    if m is None:
+        return key
+    return f"{m.label}, {zone}" if zone else m.label
 
 
 #: Keys of the headline table, of paired differences, of per-zone loss metrics.

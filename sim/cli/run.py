@@ -30,6 +30,8 @@ from sim.scenario.load import load_scenario
 @opt.baseline("Another scenario run with the same seed: paired differences (this minus baseline).")
 @opt.figures("Write PNG figures.")
 @opt.quiet("No progress bar and no table.")
+@opt.ALLOW_LARGE
+@opt.OVERWRITE
 def run(
     scenario: Path,
     replications: int | None,
@@ -44,6 +46,8 @@ def run(
     baseline: Path | None,
     figures: bool,
     quiet: bool,
+    allow_large: bool,
+    overwrite: bool,
 ) -> None:
     """Run SCENARIO's replications and write DIR/<name>/ (see --out)."""
     from sim.experiments.ensemble import run_ensemble
@@ -52,34 +56,37 @@ def run(
 
     sc = load_scenario(scenario, overrides)
     base_sc = load_scenario(baseline, overrides) if baseline is not None else None
-    t0 = time.perf_counter()
-    shared = {
-        "workers": workers,
-        "executor": executor,
-        "scheduler": scheduler,
-        "progress": opt.progress(quiet),
-    }
-    result = run_ensemble(
-        sc,
-        replications=replications,
-        seed=seed,
-        keep_timeseries=keep_timeseries,
-        precision_mw=precision,
-        **shared,
-    )
-    extra = None
-    if base_sc is not None:
-        from sim.experiments.compare import baseline_differences
-        from sim.results.paired import baseline_summary
+    both = [sc] if base_sc is None else [sc, base_sc]
+    opt.check_size(opt.run_size(both, replications, workers, keep_timeseries), allow_large, scenario)
+    with opt.output_folder(out, sc.name, overwrite) as folder:
+        t0 = time.perf_counter()
+        shared = {
+            "workers": workers,
+            "executor": executor,
+            "scheduler": scheduler,
+            "progress": opt.progress(quiet),
+        }
+        result = run_ensemble(
+            sc,
+            replications=replications,
+            seed=seed,
+            keep_timeseries=keep_timeseries,
+            precision_mw=precision,
+            **shared,
+        )
+        extra = None
+        if base_sc is not None:
+            from sim.experiments.compare import baseline_differences
+            from sim.results.paired import baseline_summary
 
-        _, diff = baseline_differences(result, base_sc, **shared)
-        extra = {"baseline": baseline_summary(base_sc.name, diff)}
-    elapsed = time.perf_counter() - t0
-    folder = write_run(result, out, figures=figures, extra=extra)
+            _, diff = baseline_differences(result, base_sc, **shared)
+            extra = {"baseline": baseline_summary(base_sc.name, diff)}
+        elapsed = time.perf_counter() - t0
+        written = write_run(result, folder, figures=figures, extra=extra)
     if not quiet:
         click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
         click.echo(result_table(result.summary()))
         if extra:
             click.echo("")
             click.echo(baseline_table(extra["baseline"]))
-        click.echo(f"\nwritten to {folder}")
+        click.echo(f"\nwritten to {written}")

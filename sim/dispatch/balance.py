@@ -45,11 +45,20 @@ def solve_balance(
     if curtail_licensed_first:
         served, x, left = solve(net, supply, firm, up, down)
         shed = shed_blocks(firm - served, firm, block_fraction)
-        served_lic, x2, left = solve(net, left, allowed, up - x, down + x)
+        runnable = allowed
+        if block_fraction:
+            # Whole blocks shed more than the shortfall: serve only the rest, so
+            # that flows and leftover supply match. The spare part of the last
+            # block stays unused: a zone that sheds firm load runs no miners.
+            _, x, left = solve(net, supply, firm - shed, up, down)
+            runnable = np.where(shed > EPS_MW, 0.0, allowed)
+        served_lic, x2, left = solve(net, left, runnable, up - x, down + x)
         return x + x2, shed, allowed - served_lic, left
     total = firm + allowed
     served_all, flow, left = solve(net, supply, total, up, down)
     lost = shed_blocks(total - served_all, total, block_fraction)
+    if block_fraction:
+        _, flow, left = solve(net, supply, total - lost, up, down)
     share = np.divide(firm, total, out=np.zeros_like(total), where=total > 0)
     shed = lost * share
     return flow, shed, lost - shed, left

@@ -193,6 +193,10 @@ def solve_secure(
         _put(ex_left, cols, el)
         _put(left, cols, rest - el)
     lost = shed_blocks(load1 - served, load1, block_fraction)
+    if block_fraction and extra is None and limits is None:
+        # As solve_balance: whole blocks shed more than the shortfall; serve
+        # only the rest, so that flows and leftover supply match.
+        served, x, left = solve(net, node, load1 - lost, sec_up, sec_down)
     over = np.maximum(served - (load1 - lost), 0.0)  # freed by shedding whole blocks
     if curtail_licensed_first:
         shed, curtailed = lost, zeros.copy()
@@ -205,6 +209,10 @@ def solve_secure(
         held = np.minimum(reserve, left)
         left = left - held
     lic = allowed if curtail_licensed_first else zeros
+    if curtail_licensed_first and block_fraction:
+        # The spare part of the last block stays unused: a zone that sheds
+        # firm load runs no miners (as solve_balance).
+        lic = np.where(shed > EPS_MW, 0.0, allowed)
     exported, served_lic, xl, left = _exports_then_licensed(
         net, left, export, lic, *_room(sec_up, sec_down, x)
     )

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.model.replication import Static
 from sim.results.metrics import LINK_METRICS, LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
-from sim.vocab import ZONE_METRICS
+from sim.vocab import METRICS, ZONE_METRICS
+from sim.vocab import metric as metric_info
 
 
 @dataclass
@@ -30,15 +33,28 @@ class EnsembleResult:
     sim_events: int
     series: list[dict[str, np.ndarray]] = field(default_factory=list)
     """Full time series per replication, only with ``keep_timeseries``."""
+    _timeseries: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         """Number of replications."""
         return len(self.replications)
 
+    def __repr__(self) -> str:
+        sc = self.scenario
+        return (
+            f"<EnsembleResult {sc.name!r}: {self.n} replications, seed {sc.seed}, "
+            f"{len(self.static.zones)} zones x {self.static.clock.n_steps} steps>"
+        )
+
     def estimate(self, metric: str) -> Estimate:
-        """Mean and interval of one metric."""
-        return estimate(self.replications[metric].to_numpy())
+        """Mean and interval of one metric (a bootstrap interval that stays in
+        range for metrics that cannot be negative, seeded from the scenario's
+        seed and the metric's name so that it repeats)."""
+        known = metric.split(".", 1)[0] in METRICS
+        non_negative = known and metric_info(metric).non_negative
+        seed = [self.scenario.seed, zlib.crc32(metric.encode())]
+        return estimate(self.replications[metric].to_numpy(), non_negative=non_negative, seed=seed)
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics with intervals, the target check and by-zone losses."""
@@ -74,38 +90,55 @@ class EnsembleResult:
         whose mean is the probability that the zone sheds load at that step.
         Links are ``national`` variables named ``<series>.<link>``: ``flow_mw``
         for every link, ``imports_mw`` for outside links
-        (:data:`sim.results.metrics.LINK_SERIES`).
+        (:data:`sim.results.metrics.LINK_SERIES`). Built once from one
+        concatenation of the moments' arrays.
         """
+        if self._timeseries is None:
+            self._timeseries = self._build_timeseries()
+        return self._timeseries.copy(deep=False)
+
+    def _build_timeseries(self) -> pd.DataFrame:
         idx = self.static.clock.index
-        n = self.n
-        tq = t_quantile(n)
-        frames = []
-        for name in ZONE_SERIES:
-            m = self.moments[name]
-            for z, zone in enumerate(self.static.zones):
-                frames.append(_series_frame(idx, zone, name, m.mean[z], m.std[z], tq, n))
-        for name in RELIEF_SERIES:
-            m = self.moments[name]
-            frames.append(_series_frame(idx, "national", name, m.mean, m.std, tq, n))
+        n, T = self.n, len(idx)
+        # (zone label, variable label, moment, row of the moment or None)
+        blocks: list[tuple[str, str, str, int | None]] = [
+            (zone, name, name, z) for name in ZONE_SERIES for z, zone in enumerate(self.static.zones)
+        ]
+        blocks += [("national", name, name, None) for name in RELIEF_SERIES]
         links = [lk.name for lk in self.scenario.links]
         for name in LINK_SERIES:
-            m = self.moments[name]
             var = name.removeprefix("link_")
-            for j, link in enumerate(links if var == "flow_mw" else self.static.outside.names):
-                frames.append(_series_frame(idx, "national", f"{var}.{link}", m.mean[j], m.std[j], tq, n))
-        return pd.concat(frames, ignore_index=True)
+            names = links if var == "flow_mw" else self.static.outside.names
+            blocks += [("national", f"{var}.{link}", name, j) for j, link in enumerate(names)]
+        mean = np.concatenate([_row(self.moments[m].mean, z, T) for _, _, m, z in blocks])
+        std = np.concatenate([_row(self.moments[m].std, z, T) for _, _, m, z in blocks])
+        half = t_quantile(n) * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+        return pd.DataFrame(
+            {
+                "time": idx[np.tile(np.arange(T), len(blocks))],
+                "zone": _labels([b[0] for b in blocks], T),
+                "variable": _labels([b[1] for b in blocks], T),
+                "mean": mean,
+                "std": std,
+                "ci95_low": mean - half,
+                "ci95_high": mean + half,
+            },
+            copy=False,
+        )
 
 
-def _series_frame(idx: pd.DatetimeIndex, zone: str, name: str, mean, std, tq: float, n: int) -> pd.DataFrame:
-    half = tq * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
-    return pd.DataFrame(
-        {
-            "time": idx,
-            "zone": zone,
-            "variable": name,
-            "mean": mean,
-            "std": std,
-            "ci95_low": mean - half,
-            "ci95_high": mean + half,
-        }
-    )
+def _row(a: Any, z: int | None, n: int) -> np.ndarray:
+    """One zone's row of a moment (or the national series), as ``n`` floats."""
+    return np.broadcast_to(np.asarray(a if z is None else a[z], dtype=float), (n,))
+
+
+def _labels(values: list[str], n: int) -> pd.Series:
+    """Each of ``values`` repeated ``n`` times, as pandas' default string dtype,
+    built from Arrow buffers (no Python string per row)."""
+    enc = [v.encode() for v in values]
+    lengths = np.repeat(np.array([len(b) for b in enc], dtype=np.int64), n)
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = b"".join(b * n for b in enc)
+    arr = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", np.nan)), copy=False)

@@ -3,7 +3,6 @@ typed values and the variants of a scenario, all validated before any run."""
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 from sim.errors import Problem, ScenarioError
 from sim.scenario.load import format_path, load_scenario
 from sim.scenario.schema import Scenario
+from sim.scenario.source import resolve_key, split_key
 
 
 def split_values(raw: str) -> list[str]:
@@ -73,31 +73,9 @@ def parse_grid(items: Iterable[str]) -> dict[str, list[str]]:
 
 
 def check_key(base: Scenario, key: str) -> Problem | None:
-    """A problem if ``key`` (dotted path) names nothing in the resolved scenario."""
-    node: Any = base.model_dump(by_alias=True)
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        where = ".".join(parts[:i]) or "the top level"
-        if isinstance(node, dict):
-            if part not in node:
-                close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; {where} has {sorted(map(str, node))}"
-                return Problem(f"unknown key '{part}' in {key}{hint}", "--set", key=key)
-            node = node[part]
-        elif isinstance(node, list | tuple):
-            if not part.isdigit() or int(part) >= len(node):
-                return Problem(
-                    f"{where} is a list of {len(node)}; '{part}' is not an index in it", "--set", key=key
-                )
-            node = node[int(part)]
-        else:
-            return None  # an optional section that is unset here: leave it to validation
-    return None
-
-
-def _parts(key: str) -> tuple[str | int, ...]:
-    """``links.0.capacity_mw`` -> ``("links", 0, "capacity_mw")`` (as the loader splits it)."""
-    return tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    """A problem if ``key`` (dotted path) cannot be set in the resolved scenario
+    (the same check and message as ``--set``)."""
+    return resolve_key(base.model_dump(by_alias=True), key)
 
 
 def typed_values(values: list[str]) -> list[Any]:
@@ -135,7 +113,7 @@ def load_variants(
         try:
             sc = load_scenario(path, [*overrides, *(f"{k}={v}" for k, v in assign.items())])
         except ScenarioError as exc:
-            dotted = {format_path(_parts(k)): k for k in assign}
+            dotted = {format_path(split_key(k)): k for k in assign}
             for p in exc.problems:
                 if p.file == "--set":
                     p.line = None

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.dispatch.adequacy import SLACK, short_steps
+from sim.dispatch.balance import shed_blocks
+from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
 from sim.dispatch.security import solve_secure
-from sim.model import flows, supply
+from sim.model import flows, generation, outside, supply
 from sim.model.replication import Raw, Static
 
 #: Solve every step when runs of identical steps are more than this share of
@@ -67,8 +70,7 @@ class Segments:
     @classmethod
     def every_step(cls, n_steps: int) -> Segments:
         """One run per step (no compression)."""
-        idx = np.arange(n_steps)
-        return cls(idx, np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
+        return cls(every_step(n_steps), np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
 
     @property
     def n(self) -> int:
@@ -117,14 +119,70 @@ def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tupl
     return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
 
 
-def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
+@dataclass
+class RunBalance:
+    """The operator's dispatch of one replication as series constant on runs of
+    steps (all zones x runs, MW); fields as in :class:`Balance`."""
+
+    demand: Steps
+    grey: Steps
+    licensed: Steps
+    allowed: Steps
+    generation: Steps
+    imports: Steps
+    served: Steps
+    shed: Steps
+    curtailed: Steps
+    flow_up: Steps
+    relief_limits: Steps
+    """Licensed load held back by lasting orders, national (MW)."""
+    import_cap: Steps
+    up_cap: np.ndarray
+    down_cap: np.ndarray
+    links: flows.RunLinkFlows
+
+    def expand(self) -> Balance:
+        """The per-step :class:`Balance`."""
+        return Balance(
+            demand=self.demand.expand(),
+            grey=self.grey.expand(),
+            licensed=self.licensed.expand(),
+            allowed=self.allowed.expand(),
+            generation=self.generation.expand(),
+            import_cap=self.import_cap.expand(),
+            imports=self.imports.expand(),
+            served=self.served.expand(),
+            shed=self.shed.expand(),
+            curtailed=self.curtailed.expand(),
+            flow_up=self.flow_up.expand(),
+            up_cap=self.up_cap,
+            down_cap=self.down_cap,
+            links=self.links.expand(),
+        )
+
+
+def dispatch(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> Balance:
     """Balance every zone at every step: transfers, imports, curtailment, shedding.
+
+    Per-step arrays of :func:`dispatch_runs`; ``compress=False`` solves every
+    step, ``fast=False`` never takes the adequacy fast path (for tests).
+    """
+    return dispatch_runs(static, raw, compress, fast).expand()
+
+
+def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> RunBalance:
+    """Balance every zone at every step, as series constant on runs of steps.
 
     Steps are independent and every input is piecewise constant, so the balance
     is computed once per run of identical steps (:func:`segments`) and copied to
-    the others: exact, and the cost follows the changes, not the steps.
-    ``compress=False`` solves every step (for tests).
+    the others: exact, and the cost follows the changes, not the steps. A
+    replication without mining load (and without the mechanisms that hold or
+    move power where nothing is short: :func:`fast_eligible`) takes the adequacy fast path
+    (:func:`adequacy_balance`), which solves only the steps where generation
+    can fall short of load. ``compress=False`` solves every step.
     """
+    if compress and fast and fast_eligible(static, raw):
+        return adequacy_balance(static, raw)
     T = static.clock.n_steps
     seg = segments(static, raw) if compress else Segments.every_step(T)
     if seg.n > MAX_RUN_SHARE * T:
@@ -134,15 +192,18 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
     demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
     allowed = licensed * static.allowed[:, cols]
-    outages = (raw.outage_t, raw.outage_unit, raw.outage_up)
+    outages = (raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0)
     gen = supply.available(static.units, static.supply, raw.variable, static.clock, len(static.zones),
                            outages, seg.pos, cols)  # fmt: skip
     firm = demand + grey
     events = flows.sudden_cuts(static, raw, gen, firm, allowed, seg.pos, cols, solve_secure)
     res, zi = flows.solve(static, raw, gen, firm, allowed, cols, solve_secure)
     flows.shed_by_stages(events, res, firm, allowed, seg.pos)
-    x = seg.expand
-    return Balance(
+
+    def x(a: np.ndarray) -> Steps:
+        return Steps(cols, a, T)
+
+    return RunBalance(
         demand=x(demand),
         grey=x(grey),
         licensed=x(licensed),
@@ -154,7 +215,134 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         shed=x(res.shed),
         curtailed=x(np.clip(res.curtailed, 0.0, allowed)),
         flow_up=x(res.flow),
+        relief_limits=x(zone_sum(licensed * (1.0 - static.lasting[:, cols]), T)),
         up_cap=static.up_cap,
         down_cap=static.down_cap,
         links=flows.link_flows(static, res, zi, x, events),
     )
+
+
+def fast_eligible(static: Static, raw: Raw) -> bool:
+    """Whether :func:`adequacy_balance` is exact for a replication: no mining
+    load, and nothing that acts where no zone is short (operating reserve,
+    scheduled imports or exports, unscheduled imports for firm load only,
+    security limits, under-frequency load shedding at sudden cuts), nor a
+    capacity that changes between outage events (seasonal supply classes,
+    outside links' random availability)."""
+    ol = static.outside
+    return (
+        raw.facilities.n == 0
+        and static.supply is None
+        and not static.reserve.any()
+        and static.up_limit is None
+        and (not static.cuts or static.scenario.operator.ufls is None)
+        and not ol.random
+        and not ol.firm_only
+        and not ol.scheduled_in.any()
+        and not ol.scheduled_out.any()
+    )
+
+
+def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
+    """:func:`dispatch_runs` for a replication eligible for the fast path
+    (:func:`fast_eligible`), exactly.
+
+    Generation is constant between outage events (and month changes, planned
+    outages and trips); where every zone's generation covers its load, less a
+    slack of :data:`~sim.dispatch.adequacy.SLACK`, the balance is known: the
+    load served, nothing shed, curtailed, imported or transferred. Only the
+    other steps are solved (:func:`~sim.dispatch.adequacy.short_steps`), as
+    :func:`dispatch_runs` solves them.
+    """
+    clock, units = static.clock, static.units
+    T, Z = clock.n_steps, len(static.zones)
+    # Demand changes with the scenario's inputs and the days of weather only.
+    change = static.static_change
+    a = raw.anomaly_c
+    if a.any():
+        change = change.copy()
+        change[1:] |= a[1:] != a[:-1]
+    if np.count_nonzero(change) > MAX_RUN_SHARE * T:  # as dispatch_runs: every step
+        d, weather, base = every_step(T), a + static.cold_c, static.base_demand
+    else:
+        d = np.flatnonzero(change)
+        weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
+    demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
+    firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
+    p = capacity_starts(static, raw)
+    gen = generation.available_capacity(
+        units, clock, Z, raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0, starts=p
+    )
+    # Import room changes only with the scenario's inputs (within ``d``).
+    zi = outside.zone_imports(static.outside, raw.availability, d, Z)
+    import_cap = zi.scheduled + zi.room
+    slack = SLACK * (gen + import_cap.max(axis=1, initial=0.0)[:, None])
+    k, run = short_steps(gen, p, firm, d, slack, T)
+    op = static.scenario.operator
+    zero = Steps.full(0.0, (Z,), T)
+    n_out = static.outside.n
+    zero_l, zero_o = Steps.full(0.0, (len(static.scenario.links),), T), Steps.full(0.0, (n_out,), T)
+    shed = unshed(firm, d, op.shed_block_fraction, T)
+    served = Steps(d, firm - shed.values, T)
+    bases = [zero, shed, served, zero, zero, zero_l, zero_o, zero_o, zero_o, zero, zero, served]
+    if k.size:
+        col = k if d.size == T else np.searchsorted(d, k, side="right") - 1
+        gen_k, firm_k = gen[:, run], firm[:, col]
+        allowed = np.zeros_like(firm_k)  # licensed load 0.0 times the orders' limits
+        res, zk = flows.solve(static, raw, gen_k, firm_k, allowed, k, solve_secure)
+        flow, imports_l, unsched, exports = flows.per_link(static, res, zk)
+        curtailed_k = np.clip(res.curtailed, 0.0, allowed)
+        values = [res.scheduled + res.unscheduled, res.shed, firm_k - res.shed, curtailed_k, res.flow]
+        values += [flow, imports_l, unsched, exports, res.exported, res.reserve, res.generation]
+        out = patch_all(bases, k, values)
+    else:
+        out = bases
+    imports, shed, served, curtailed, flow_up, flow_l, imp_l, unsched_l, exp_l, exported, reserve, gen_d = out
+    return RunBalance(
+        demand=Steps(d, demand, T),
+        grey=zero,
+        licensed=zero,
+        allowed=zero,
+        generation=Steps(p, gen, T),
+        import_cap=Steps(d, import_cap, T),
+        imports=imports,
+        served=served,
+        shed=shed,
+        curtailed=curtailed,
+        flow_up=flow_up,
+        relief_limits=Steps.full(0.0, (), T),
+        up_cap=static.up_cap,
+        down_cap=static.down_cap,
+        links=flows.RunLinkFlows(
+            flow_l, imp_l, unsched_l, exp_l, exported, reserve, gen_d, static.up_limit, static.down_limit, []
+        ),
+    )
+
+
+def unshed(firm: np.ndarray, starts: np.ndarray, fraction: float, n: int) -> Steps:
+    """What :func:`~sim.dispatch.balance.solve_balance` sheds where nothing is
+    short: 0.0, or -0.0 in blocks of a positive load (signed zeros, kept to
+    the bit), one run per zone when it does not change."""
+    if fraction == 0:
+        return Steps.full(0.0, (firm.shape[0],), n)
+    zero = shed_blocks(np.zeros_like(firm), firm, fraction)
+    sign = np.signbit(zero)
+    if (sign == sign[:, :1]).all():
+        return Steps(starts[:1], zero[:, :1], n)
+    return Steps(starts, zero, n)
+
+
+def capacity_starts(static: Static, raw: Raw) -> np.ndarray:
+    """Steps at which available capacity may change (sorted): step 0, unit
+    outages and returns, planned outages and trips, and months (if derated)."""
+    clock, units = static.clock, static.units
+    T = clock.n_steps
+    parts = [np.zeros(1, dtype=np.int64), clock.step_of(raw.outage_t)]
+    if units.held_out:
+        bounds = np.array([[a, b] for _, a, b in units.held_out]).ravel()
+        parts.append(clock.step_of(np.clip(bounds, 0.0, clock.horizon_h)))
+    if (units.derating != 0).any():
+        m = clock.month
+        parts.append(np.flatnonzero(m[1:] != m[:-1]) + 1)
+    k = np.concatenate(parts)
+    return unique(k[k < T])

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.dispatch.runs import Steps
 from sim.dispatch.security import Dispatch
 from sim.model import frequency, outside
 from sim.model.replication import Raw, Static
@@ -38,6 +39,37 @@ class LinkFlows:
     down_limit: np.ndarray | None
     collapses: list[frequency.Collapse]
     """What sudden cuts did (under-frequency load shedding, tripped generation)."""
+
+
+@dataclass
+class RunLinkFlows:
+    """:class:`LinkFlows` as series constant on runs of steps."""
+
+    flow: Steps
+    imports: Steps
+    unscheduled: Steps
+    exports: Steps
+    exported: Steps
+    reserve: Steps
+    dispatched: Steps
+    up_limit: np.ndarray | None
+    down_limit: np.ndarray | None
+    collapses: list[frequency.Collapse]
+
+    def expand(self) -> LinkFlows:
+        """The per-step :class:`LinkFlows`."""
+        return LinkFlows(
+            flow=self.flow.expand(),
+            imports=self.imports.expand(),
+            unscheduled=self.unscheduled.expand(),
+            exports=self.exports.expand(),
+            exported=self.exported.expand(),
+            reserve=self.reserve.expand(),
+            dispatched=self.dispatched.expand(),
+            up_limit=self.up_limit,
+            down_limit=self.down_limit,
+            collapses=self.collapses,
+        )
 
 
 Solver = Callable[..., Dispatch]
@@ -95,12 +127,13 @@ def link_flows(
     static: Static,
     res: Dispatch,
     zi: outside.ZoneImports,
-    expand: Callable[[np.ndarray], np.ndarray],
+    expand: Callable[[np.ndarray], Steps],
     collapses: list[frequency.Collapse],
-) -> LinkFlows:
-    """Flows per link from the balance (``expand``: runs to steps)."""
+) -> RunLinkFlows:
+    """Flows per link from the balance (``expand``: the solved columns to a
+    series on runs of steps)."""
     flow, imports, unsched, exports = per_link(static, res, zi)
-    return LinkFlows(
+    return RunLinkFlows(
         flow=expand(flow),
         imports=expand(imports),
         unscheduled=expand(unsched),

@@ -33,6 +33,11 @@ ALREADY_CONNECTED = -1.0
 class FacilityTable:
     """The sampled population of one replication (arrays of length F)."""
 
+    @property
+    def n(self) -> int:
+        """Number of facilities."""
+        return self.zone.size
+
     zone: np.ndarray
     """Zone index of each facility."""
     licensed: np.ndarray
@@ -45,11 +50,6 @@ class FacilityTable:
     """Number of mining devices."""
     connect_h: np.ndarray
     """Hours from the start at which it connects (negative: already connected)."""
-
-    @property
-    def n(self) -> int:
-        """Number of facilities."""
-        return self.zone.size
 
 
 def lognormal_sizes(sizes: SizeDistribution, n: int, rng: np.random.Generator) -> np.ndarray:

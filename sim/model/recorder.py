@@ -2,7 +2,7 @@
 (and a DataFrame in :func:`sim.results.metrics.events_frame`).
 
 SimPy processes only change state and append here; metrics are computed
-afterwards from these records (docs/architecture.md, rules).
+afterwards from these records (docs/architecture.md).
 """
 
 from __future__ import annotations

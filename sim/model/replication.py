@@ -161,6 +161,8 @@ class Raw:
     outage_t: np.ndarray
     outage_unit: np.ndarray
     outage_up: np.ndarray
+    outage_up0: np.ndarray
+    """Whether each unit is up at time 0."""
     anomaly_c: np.ndarray
     sim_events: int
     """Events the SimPy environment scheduled."""
@@ -189,7 +191,7 @@ def simulate(static: Static, replication: int) -> Raw:
     # Separate streams: drawing the weather first changes no draw of the outages.
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     units = cold.with_cold(static.units, clock, anomaly + static.cold_c, sc.generation.cold_outage_per_c)
-    t, u, up = generation.sample_outages(units, clock.horizon_h, rng["outages"])
+    t, u, up, up0 = generation.sample_outages(units, clock.horizon_h, rng["outages"])
     avail = outside.draw_availability(static.outside, sc, clock, anomaly, rng["outside"])
     wind = supply.draw_variable(static.supply, clock, rng["renewables"])
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, avail, wind)
+    return Raw(replication, table, record.arrays(), t, u, up, up0, anomaly, env.scheduled, avail, wind)

@@ -156,25 +156,26 @@ def available(
     variable: np.ndarray,
     clock: Clock,
     n_zones: int,
-    outages: tuple[np.ndarray, np.ndarray, np.ndarray],
+    outages: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     pos: np.ndarray,
     starts: np.ndarray,
 ) -> np.ndarray:
     """Available capacity per zone at each run of steps (Z x n, MW): the units in
     service (``outages``: the record of their changes), derated, with hydro's
-    energy and wind's factor."""
+    energy and wind's factor (``outages``: :func:`generation.sample_outages`,
+    the changes and each unit's state at time 0)."""
     if sup is None:
         return generation.available_capacity(units, clock, n_zones, *outages, pos=pos, starts=starts)
     P, n = sup.zone.size, starts.size
     if sup.units.held_out:
         level = generation.available_capacity(sup.units, clock, P, *outages, pos=pos, starts=starts)
     else:  # no unit held out: the capacity in service of each class from its changes
-        t, u, up = outages
+        t, u, up, up0 = outages
         cap, cls = sup.units.capacity_mw, sup.units.zone
         delta = np.bincount(
             cls[u] * (n + 1) + pos[clock.step_of(t)], np.where(up, cap[u], -cap[u]), minlength=P * (n + 1)
         ).reshape(P, n + 1)
-        delta[:, 0] += np.bincount(cls, cap * generation.initial_up(sup.units, *outages), minlength=P)
+        delta[:, 0] += np.bincount(cls, cap * up0, minlength=P)
         level = np.cumsum(delta, axis=1)[:, :n]
     level *= sup.factor[:, starts]
     for i, (p, _) in enumerate(sup.variable):

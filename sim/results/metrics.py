@@ -12,6 +12,10 @@ Everything here is vectorised over steps and zones. Definitions:
 - **peak shortfall** (MW): the largest firm load shed in one step.
 
 Step values are the state at the step's start (see :mod:`sim.model.clock`).
+
+Series stay constant on runs of steps (:class:`~sim.dispatch.runs.Steps`)
+until a per-step array is needed; every number is the one the per-step arrays
+give, to the last bit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.balance import EPS_MW
-from sim.model.balance import dispatch
+from sim.dispatch.runs import Series, Steps, align, unique
+from sim.model.balance import RunBalance, dispatch_runs
 from sim.model.replication import Raw, Static
 from sim.results.frames import events_frame, facilities_frame
 from sim.vocab import FacilityState
@@ -30,6 +35,22 @@ from sim.vocab import FacilityState
 #: Months whose mean available generation is reported as "deliverable winter
 #: generation" (sources section 3.1: the winter evening peak).
 WINTER_MONTHS = (12, 1, 2)
+
+_IS_WINTER = np.isin(np.arange(13), WINTER_MONTHS)
+_CODE = {state.value: i for i, state in enumerate(FacilityState)}
+#: Series are kept with equal consecutive runs merged when that leaves at
+#: most this share of the runs: the ensemble sums them on fewer runs, but
+#: fastest when every replication has the same runs.
+SQUEEZE_WORTH = 0.8
+#: Counts of events in the summary, in its order.
+EVENT_COUNTS = (
+    "closures_voluntary",
+    "closures_forced",
+    "exits",
+    "inspections",
+    "criminal_cases",
+    "devices_seized",
+)
 
 #: Per-zone time series kept for the ensemble (zones x steps, MW).
 ZONE_SERIES = (
@@ -57,120 +78,182 @@ LINK_METRICS = ("imports_mwh", "unscheduled_mwh", "exports_mwh")
 
 @dataclass
 class ReplicationResult:
-    """Headline numbers, time series and (optionally) records of one replication."""
+    """Headline numbers, time series and (optionally) records of one replication.
+
+    ``zone_series`` and ``relief_series`` read as per-step arrays; their
+    ``runs`` hold them constant on runs of steps.
+    """
 
     replication: int
     summary: dict[str, float]
-    zone_series: dict[str, np.ndarray]
-    relief_series: dict[str, np.ndarray]
+    zone_series: Series
+    relief_series: Series
     events: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
     sim_events: int = 0
     extra: dict = field(default_factory=dict)
-    link_series: dict[str, np.ndarray] = field(default_factory=dict)
+    link_series: Series = field(default_factory=lambda: Series({}))
     """:data:`LINK_SERIES`: the flow for every link, the others per outside link."""
 
 
-def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarray]:
-    """National relief per step (MW), in total and by kind."""
+def kinds(events: dict[str, np.ndarray]) -> np.ndarray:
+    """The kind of every event as its index in :class:`FacilityState` (-1 for
+    any other): compared as integers, not as strings one by one."""
+    kind = events["event"]
+    return np.fromiter((_CODE.get(e, -1) for e in kind), dtype=np.int64, count=kind.size)
+
+
+def _is(codes: np.ndarray, *states: FacilityState) -> np.ndarray:
+    """Whether each event is of one of ``states``."""
+    return np.isin(codes, [_CODE[s] for s in states])
+
+
+def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = None) -> dict[str, Steps]:
+    """National relief (MW), in total and by kind; ``limits``: licensed load
+    held back by lasting orders; ``codes``: :func:`kinds` of the events."""
     T = static.clock.n_steps
     ev = raw.events
     out = {}
     k = static.clock.step_of(ev["t_h"])
-    for name, kinds in (
+    if k.size and codes is None:
+        codes = kinds(ev)
+    for name, states in (
         ("relief_voluntary_mw", (FacilityState.CLOSED_VOLUNTARILY,)),
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
         ("relief_exit_mw", (FacilityState.EXITED,)),
     ):
-        sel = np.isin(ev["event"], kinds)
-        acc = np.zeros(T + 1)
-        np.add.at(acc, k[sel], -ev["mw"][sel])
-        out[name] = np.cumsum(acc)[:T]
-    out["relief_limits_mw"] = (licensed * (1.0 - static.lasting)).sum(axis=0)
-    out["relief_mw"] = sum(
-        out[n] for n in ("relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
-    )
-    return {n: out[n] for n in RELIEF_SERIES}
+        if k.size == 0:
+            out[name] = Steps.full(0.0, (), T)
+            continue
+        sel = _is(codes, *states) & (k < T)
+        out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
+    out["relief_limits_mw"] = limits
+    starts, parts = align(*out.values())
+    out["relief_mw"] = Steps(starts, sum(parts), T)
+    return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
 
 
-def loss_stats(shed: np.ndarray, step_h: float) -> tuple[float, float, float, float]:
+def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
+    """Running sum over ``n`` steps of ``delta`` added at ``steps`` (in the
+    order given), as ``np.cumsum`` of the per-step increments gives it."""
+    at = unique(np.concatenate([[0], steps]))
+    acc = np.zeros(at.size)
+    np.add.at(acc, np.searchsorted(at, steps), delta)
+    return Steps(at, np.cumsum(acc), n)
+
+
+def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
-    short = shed > EPS_MW
-    starts = short & ~np.concatenate([[False], short[:-1]])
+    v = shed.values
+    short = v > EPS_MW
+    if not short.any():  # nothing to count
+        return float(shed.total() * step_h), 0.0, 0.0, float(v.max())
+    starts = short.copy()
+    starts[1:] &= ~short[:-1]
     return (
-        float(shed.sum() * step_h),
-        float(short.sum() * step_h),
+        float(shed.total() * step_h),
+        float(shed.lengths()[short].sum() * step_h),
         float(starts.sum()),
-        float(shed.max()) if shed.size else 0.0,
+        float(v.max()) if shed.n else 0.0,
     )
 
 
 def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> ReplicationResult:
     """All metrics of one replication."""
+    bal = dispatch_runs(static, raw)
+    codes = kinds(raw.events)
+    rel = relief(static, raw, bal.relief_limits, codes)
+    s = _event_counts(static, raw, rel, codes)
+    step_h = static.clock.step_h
+    national = loss_stats(bal.shed.zone_sum(), step_h)
+    eue, lole, lolf, peak = national
+    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    for z, name in enumerate(static.zones):
+        # One zone's series is the national one, to the bit.
+        one = len(static.zones) == 1
+        e, lo, lf, pk = (
+            national if one else loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
+        )
+        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
+        s[f"peak_shortfall_mw.{name}"] = pk
+    s["curtailed_mwh"] = float(bal.curtailed.total() * step_h)
+    s["imports_mwh"] = float(bal.imports.total() * step_h)
+    starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)
+    s["peak_demand_mw"] = float(Steps(starts, demand + grey + licensed, bal.demand.n).zone_sum().values.max())
+    winter = _IS_WINTER[static.clock.month]
+    s["winter_generation_mw"] = (
+        float(bal.generation.zone_sum().expand()[winter].mean()) if winter.any() else float("nan")
+    )
+    mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
+    s["mining_mw"] = float(mining.zone_sum().values[0])
+    lf = bal.links
+    links = {
+        name: series.squeeze(SQUEEZE_WORTH)
+        for name, series in zip(LINK_SERIES, (lf.flow, lf.imports), strict=True)
+    }
+    for j, name in enumerate(static.outside.names):
+        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
+            s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+    s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
+    s["exports_mwh"] = float(lf.exports.total() * step_h)
+    result = ReplicationResult(
+        raw.replication,
+        s,
+        Series(zone_series(bal)),
+        Series(rel),
+        sim_events=raw.sim_events,
+        link_series=Series(links),
+    )
+    if keep_records:
+        result.events = events_frame(static, raw)
+        result.facilities = facilities_frame(static, raw)
+        result.extra["balance"] = bal.expand()
+    return result
+
+
+def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps], codes: np.ndarray) -> dict[str, float]:
+    """Relief at the target date and counts of events by then."""
     sc, clock = static.scenario, static.clock
-    bal = dispatch(static, raw)
-    rel = relief(static, raw, bal.licensed)
-    step_h = clock.step_h
-    s: dict[str, float] = {}
-    ev = raw.events
     if sc.target is not None:
         t_target = clock.hours(sc.target.by)
         k_target = min(int(clock.step_of(t_target)), clock.n_steps - 1)
     else:
         t_target, k_target = clock.horizon_h, clock.n_steps - 1
-    for name, series in rel.items():
-        s[name] = float(series[k_target])
+    s = {name: float(series.at(k_target)) for name, series in rel.items()}
+    ev = raw.events
+    if ev["t_h"].size == 0:
+        s.update(dict.fromkeys(EVENT_COUNTS, 0.0))
+        if sc.target is not None:
+            s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
+        return s
     by = ev["t_h"] <= t_target
-    kind = ev["event"]
-    s["closures_voluntary"] = float(np.sum(by & (kind == FacilityState.CLOSED_VOLUNTARILY)))
-    forced = by & (kind == FacilityState.DISCONNECTED_BY_FORCE)
+    s["closures_voluntary"] = float(np.sum(by & _is(codes, FacilityState.CLOSED_VOLUNTARILY)))
+    forced = by & _is(codes, FacilityState.DISCONNECTED_BY_FORCE)
     s["closures_forced"] = float(forced.sum())
-    s["exits"] = float(np.sum(by & (kind == FacilityState.EXITED)))
-    s["inspections"] = float(np.sum(by & (kind == FacilityState.INSPECTED)))
+    s["exits"] = float(np.sum(by & _is(codes, FacilityState.EXITED)))
+    s["inspections"] = float(np.sum(by & _is(codes, FacilityState.INSPECTED)))
     s["criminal_cases"] = float(ev["flag"][forced].sum())
     s["devices_seized"] = float(ev["count"][forced].sum())
     if sc.target is not None:
         s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
-    eue, lole, lolf, peak = loss_stats(bal.shed.sum(axis=0), step_h)
-    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
-    for z, name in enumerate(static.zones):
-        e, lo, lf, pk = loss_stats(bal.shed[z], step_h)
-        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
-        s[f"peak_shortfall_mw.{name}"] = pk
-    s["curtailed_mwh"] = float(bal.curtailed.sum() * step_h)
-    s["imports_mwh"] = float(bal.imports.sum() * step_h)
-    national_load = (bal.demand + bal.grey + bal.licensed).sum(axis=0)
-    s["peak_demand_mw"] = float(national_load.max())
-    winter = np.isin(clock.month, WINTER_MONTHS)
-    s["winter_generation_mw"] = (
-        float(bal.generation.sum(axis=0)[winter].mean()) if winter.any() else float("nan")
-    )
-    s["mining_mw"] = float((bal.grey + bal.licensed).sum(axis=0)[0])
-    zone_series = {
+    return s
+
+
+def zone_series(bal: RunBalance) -> dict[str, Steps]:
+    """The per-zone series the ensemble keeps, with equal consecutive runs merged."""
+    starts, (licensed, allowed) = align(bal.licensed, bal.allowed)
+    shed = bal.shed
+    out = {
         "demand_mw": bal.demand,
         "grey_mining_mw": bal.grey,
         "licensed_mining_mw": bal.licensed,
         "generation_mw": bal.generation,
         "imports_mw": bal.imports,
         "served_mw": bal.served,
-        "shed_mw": bal.shed,
+        "shed_mw": shed,
         "curtailed_mw": bal.curtailed,
-        "limited_mw": bal.licensed - bal.allowed,
+        "limited_mw": Steps(starts, licensed - allowed, shed.n),
         # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
-        "loss_of_load": (bal.shed > EPS_MW).astype(float),
+        "loss_of_load": Steps(shed.starts, (shed.values > EPS_MW).astype(float), shed.n),
     }
-    lf = bal.links
-    link_series = dict(zip(LINK_SERIES, (lf.flow, lf.imports), strict=True))
-    for j, name in enumerate(static.outside.names):
-        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
-            s[f"{key}.{name}"] = float(series[j].sum() * step_h)
-    s["unscheduled_mwh"] = float(lf.unscheduled.sum() * step_h)
-    s["exports_mwh"] = float(lf.exports.sum() * step_h)
-    result = ReplicationResult(
-        raw.replication, s, zone_series, rel, sim_events=raw.sim_events, link_series=link_series
-    )
-    if keep_records:
-        result.events = events_frame(static, raw)
-        result.facilities = facilities_frame(static, raw)
-        result.extra["balance"] = bal
-    return result
+    return {name: out[name].squeeze(SQUEEZE_WORTH) for name in ZONE_SERIES}

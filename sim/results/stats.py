@@ -4,6 +4,7 @@ with intervals, binomial intervals and the verdict against a target band."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,10 @@ from scipy import stats
 CONFIDENCE = 0.95
 #: Standard normal quantile of :data:`CONFIDENCE` (two-sided).
 Z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+
+
+#: What seeds a bootstrap: an int, a sequence of ints, or nothing (fresh entropy).
+Seed = int | Sequence[int] | None
 
 
 def t_quantile(n: int) -> float:
@@ -115,14 +120,72 @@ class Estimate:
         }
 
 
-def estimate(values: np.ndarray) -> Estimate:
-    """Mean and Student-t 95 % interval of independent replications."""
+def estimate(values: np.ndarray, non_negative: bool = False, seed: Seed = None) -> Estimate:
+    """Mean of independent replications with a :data:`CONFIDENCE` interval.
+
+    Signed quantities (differences, relief) get the Student-t interval. Quantities
+    that cannot be negative (EUE, LOLE, LOLF, shortfalls) are often zero-inflated
+    and heavy-tailed, where the t interval leaves the range and under-covers: they
+    get a bias-corrected and accelerated (BCa) bootstrap interval
+    (:func:`bca_interval`), which stays within the range of the data. ``seed``
+    makes the bootstrap draws reproducible.
+    """
     v = np.asarray(values, dtype=float)
     n = v.size
     mean = float(v.mean()) if n else float("nan")
     sd = float(v.std(ddof=1)) if n > 1 else 0.0
-    half = t_quantile(n) * sd / math.sqrt(n) if n > 1 else float("nan")
+    if n < 2:
+        return Estimate(mean, float("nan"), float("nan"), sd, n)
+    if non_negative and np.all(v >= 0):
+        lo, hi = bca_interval(v, seed)
+        return Estimate(mean, lo, hi, sd, n)
+    half = t_quantile(n) * sd / math.sqrt(n)
     return Estimate(mean, mean - half, mean + half, sd, n)
+
+
+#: Bootstrap resamples of :func:`bca_interval`: the Monte Carlo error of its
+#: end points is small against their sampling error from this many on.
+BOOTSTRAP_RESAMPLES = 2000
+#: Resamples drawn per batch (bounds the memory: batch x n indices).
+BOOTSTRAP_BATCH_VALUES = 4_000_000
+
+
+def bca_interval(values: np.ndarray, seed: Seed = None) -> tuple[float, float]:
+    """BCa bootstrap interval of the mean (Efron 1987), at :data:`CONFIDENCE`.
+
+    The same interval as ``scipy.stats.bootstrap(method="BCa")`` (tested against
+    it), computed for the mean directly: the jackknife means are
+    ``(sum - x_i) / (n - 1)`` in one vector operation instead of n resampled
+    statistics, so the cost is O(resamples x n) rather than O(n^2). Constant data
+    give a zero-width interval.
+    """
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    mean = float(v.mean())
+    if np.all(v == v[0]):
+        return mean, mean
+    rng = np.random.default_rng(seed)
+    per = max(1, BOOTSTRAP_BATCH_VALUES // n)
+    boot = np.concatenate(
+        [
+            v[rng.integers(0, n, size=(min(per, BOOTSTRAP_RESAMPLES - k), n))].mean(axis=1)
+            for k in range(0, BOOTSTRAP_RESAMPLES, per)
+        ]
+    )
+    # Bias correction: the share of resampled means below the mean.
+    share = (np.sum(boot < mean) + 0.5 * np.sum(boot == mean)) / boot.size
+    z0 = stats.norm.ppf(share)
+    # Acceleration from the jackknife means.
+    jack = (v.sum() - v) / (n - 1)
+    d = jack.mean() - jack
+    denom = 6.0 * np.sum(d * d) ** 1.5
+    accel = float(np.sum(d**3) / denom) if denom > 0 else 0.0
+    z = stats.norm.ppf([0.5 - CONFIDENCE / 2, 0.5 + CONFIDENCE / 2])
+    adj = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
+    if not np.all(np.isfinite(adj)):
+        adj = np.array([0.5 - CONFIDENCE / 2, 0.5 + CONFIDENCE / 2])
+    lo, hi = np.quantile(boot, adj)
+    return float(lo), float(hi)
 
 
 def wilson(successes: float, n: int) -> tuple[float, float]:

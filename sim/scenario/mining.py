@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from sim.scenario.base import SUM_TOLERANCE, Frozen, NonNegative, Positive, Probability, Status, Window
+from sim.scenario.base import SUM_TOLERANCE, Count, Frozen, Number, Positive, Probability, Status, Window
 from sim.vocab import LegalStatus
+
+#: Smallest coefficient of variation of a random duration (smaller: give 0).
+MIN_CV = 0.001
 
 # --------------------------------------------------------------------------- mining
 
@@ -22,7 +25,7 @@ class Hardware(Frozen):
 
     name: str
     """Device class, e.g. ``S9``."""
-    kw: Positive
+    kw: Annotated[Number, Field(ge=0.01)]
     """Power per device, kW."""
     share: Probability
     """Share of devices of this class."""
@@ -31,13 +34,13 @@ class Hardware(Frozen):
 class SizeDistribution(Frozen):
     """Lognormal facility sizes, given by median and 90th percentile, capped."""
 
-    median_mw: Positive = 3.0
+    median_mw: Annotated[Number, Field(ge=0.001)] = 3.0
     """Median facility capacity, MW."""
     p90_mw: Positive = 15.0
     """90th percentile, MW (above the median)."""
     cap_mw: Positive = 35.0
     """Largest facility, MW (larger draws are redrawn)."""
-    min_mw: NonNegative = 0.1
+    min_mw: Annotated[Number, Field(ge=0.0)] = 0.1
     """Smallest facility, MW (smaller draws are redrawn)."""
 
     @model_validator(mode="after")
@@ -56,7 +59,7 @@ class Population(Frozen):
     """``licensed`` (known to the operator, interruptible) or ``grey`` (hidden)."""
     total_mw: Positive | None = None
     """Total capacity, MW: facilities are drawn until it is reached. Or give ``count``."""
-    count: Annotated[int, Field(ge=1)] | None = None
+    count: Count | None = None
     """Number of facilities. Or give ``total_mw``."""
     sizes: SizeDistribution = SizeDistribution()
     """Facility size distribution."""
@@ -82,8 +85,8 @@ class Mining(Frozen):
         Hardware(name="S17", kw=2.7, share=0.25),
         Hardware(name="S19", kw=3.25, share=0.35),
     )
-    """Device mix (FACTS 3.3: M24 to M26); shares must sum to 1."""
-    overhead: Annotated[float, Field(ge=1.0)] = 1.07
+    """Device mix (sources 3.3: M24 to M26); shares must sum to 1."""
+    overhead: Annotated[Number, Field(ge=1.0, le=10.0)] = 1.07
     """Facility power per device power (cooling, losses)."""
     grey_scale: Positive = 1.0
     """Multiplier on every grey population's ``total_mw`` (for sweeps)."""
@@ -124,7 +127,7 @@ class Targeting(Frozen):
     """``random``; ``largest_first``; ``anomaly`` (grid-data detection: the chance a
     site is picked grows with its size to the power ``size_exponent``);
     ``tipoffs`` (random, but grey sites ``tipoff_weight`` times as likely)."""
-    size_exponent: NonNegative = 1.0
+    size_exponent: Annotated[Number, Field(ge=0.0, le=10.0)] = 1.0
     """Exponent of size in the ``anomaly`` weights."""
     tipoff_weight: Positive = 3.0
     """Weight of grey sites against licensed ones under ``tipoffs``."""
@@ -135,18 +138,24 @@ class Targeting(Frozen):
 class Duration(Frozen):
     """A gamma-distributed duration given by its mean and coefficient of variation."""
 
-    mean_days: Positive
-    """Mean, days."""
-    cv: NonNegative = 0.5
-    """Coefficient of variation (0: fixed)."""
+    mean_days: Annotated[Number, Field(ge=0.001)]
+    """Mean, days (at least 0.001, about 1.4 minutes)."""
+    cv: Annotated[Number, Field(ge=0.0, le=10.0)] = 0.5
+    """Coefficient of variation (0: fixed; else from 0.001 to 10)."""
+
+    @model_validator(mode="after")
+    def _cv(self) -> Self:
+        if 0.0 < self.cv < MIN_CV:
+            raise ValueError(f"cv must be 0 (a fixed duration) or at least {MIN_CV}")
+        return self
 
 
 class Enforcement(Frozen):
     """The inspection campaign of the enforcement agency."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     """Whether the campaign runs at all."""
-    teams: Annotated[int, Field(ge=1)] = 4
+    teams: Count = 4
     """Inspection teams working at once (a SimPy resource)."""
     campaign: Window | None = None
     """When inspections may start (local time)."""

@@ -18,12 +18,23 @@ the scenario's ``timezone``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.base import Frozen, NonNegative, Positive, Probability, Status, Window
+from sim.scenario.base import (
+    Count,
+    Frozen,
+    LocalTime,
+    Name,
+    NonNegative,
+    Number,
+    Positive,
+    Probability,
+    Status,
+    Whole,
+    Window,
+)
 from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.grid import (
     DEFAULT_HOURLY,
@@ -118,10 +129,10 @@ class Target(Frozen):
     """The relief to check against: ``relief_mw`` +- ``tolerance_mw`` by ``by``."""
 
     relief_mw: Positive = 600.0
-    """Reported relief, MW (FACTS M17)."""
+    """Reported relief, MW (sources M17)."""
     tolerance_mw: Positive = 100.0
     """Half-width of the band counted as "roughly" the target, MW."""
-    by: dt.datetime
+    by: LocalTime
     """Date of the check (local time)."""
 
 
@@ -131,21 +142,22 @@ class Target(Frozen):
 class Scenario(Frozen):
     """A whole scenario: the grid, its mining loads, enforcement, shortage, target."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    """Identifier, used for the output folder (letters, digits, ``_ . -``)."""
+    name: Name
+    """Identifier, used for the output folder: at most 100 letters, digits, ``_ . -``, not
+    starting with ``.`` or ``-``."""
     description: str = ""
     """What the scenario is about and where its numbers come from."""
-    start: dt.datetime
+    start: LocalTime
     """Start of the simulation (local time)."""
-    end: dt.datetime
+    end: LocalTime
     """End of the simulation (local time), after ``start``."""
-    step_h: Positive = 1.0
+    step_h: Annotated[Number, Field(ge=0.01, le=8784.0)] = 1.0
     """Balance step, hours (0.25: 15 minutes)."""
     timezone: str = "Asia/Almaty"
     """IANA time zone of the local times (Kazakhstan 2021-22: UTC+6)."""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Whole = 0
     """Root seed; replications get independent streams spawned from it."""
-    replications: Annotated[int, Field(ge=1)] = 100
+    replications: Count = 100
     """Monte Carlo replications."""
     outside: tuple[str, ...] = ()
     """Outside systems (e.g. ``Russia``) that links may import from."""
