@@ -11,7 +11,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Frozen, NonNegative, Probability
+from sim.scenario.base import Fraction, Frozen, NonNegative, Number, Probability
 
 #: Months in a year: one value each, January to December.
 MONTHS = 12
@@ -55,8 +55,8 @@ class Availability(Frozen):
     """Mean share of the capacity available (before clipping to 0..1)."""
     sd: NonNegative = 0.0
     """Standard deviation of the daily share."""
-    persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
+    persistence: Fraction = 0.7
     """Day-to-day autocorrelation of the link's own part."""
-    cold_correlation: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    cold_correlation: Annotated[Number, Field(ge=-1.0, le=1.0)] = 0.0
     """How far the share follows the weather: its correlation with the temperature
     anomaly, so that with ``c > 0`` less is available when it is colder than normal."""

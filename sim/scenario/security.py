@@ -8,11 +8,9 @@ and ``operator.reserve_mw`` (:class:`sim.scenario.grid.Operator`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
-from sim.scenario.base import Frozen, NonNegative, Positive, Probability
+from sim.scenario.base import Count, Frozen, NonNegative, Positive, Probability
 
 #: A zone's reserve: MW, or the capacity of its largest unit (the n-1 rule).
 LARGEST_UNIT = "largest_unit"
@@ -38,7 +36,7 @@ class Ufls(Frozen):
     """Load shed by the slow stage (AChR-2 kind), share of the zone's load."""
     fast_share: Probability = 0.50
     """Load shed by all the fast stages together (AChR-1 kind), share of the zone's load."""
-    fast_stages: Annotated[int, Field(ge=1)] = 20
+    fast_stages: Count = 20
     """Number of fast stages (equal shares)."""
     trip_share: Probability = 0.0
     """Share of the zone's running generation that trips when frequency falls

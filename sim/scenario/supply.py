@@ -9,16 +9,16 @@ by fleets and plant types (:mod:`sim.scenario.grid`).
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from sim.scenario.base import Frozen, NonNegative, Positive, Probability
+from sim.scenario.base import Count, Fraction, Frozen, NonNegative, Positive, Probability
 
 #: Months in a year: one value each, January to December.
 MONTHS = 12
 
-Monthly = tuple[Annotated[float, Field(ge=0.0, le=1.0)], ...]
+Monthly = tuple[Probability, ...]
 
 
 def _twelve(model: Frozen, *names: str) -> None:
@@ -37,7 +37,7 @@ class CapacityFactor(Frozen):
     """Mean capacity factor in each month, January to December."""
     sd: NonNegative = 0.0
     """Standard deviation of the daily factor's logarithm."""
-    persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
+    persistence: Fraction = 0.5
     """Day-to-day autocorrelation."""
 
     @model_validator(mode="after")
@@ -68,7 +68,7 @@ class Seasonal(Frozen):
 class PlantUnits(Frozen):
     """Units of one plant of a plant table, where they are known."""
 
-    units: Annotated[int, Field(ge=1)] | None = None
+    units: Count | None = None
     """Number of units the plant's capacity is split into."""
     unit_size_mw: Positive | None = None
     """Installed size of one unit, MW (the count is capacity / size, rounded)."""
