@@ -98,6 +98,8 @@ _METRICS = (
     Metric("lole_after_campaign_h", "LOLE after the campaign start (h)", "h", 1),
     Metric("curtailed_mwh", "licensed mining curtailed (MWh)", "MWh", 0),
     Metric("imports_mwh", "imports (MWh)", "MWh", 0),
+    Metric("unscheduled_mwh", "unscheduled imports (MWh)", "MWh", 0),
+    Metric("exports_mwh", "scheduled exports delivered (MWh)", "MWh", 0),
     Metric("peak_demand_mw", "national peak demand (MW)", "MW", 0),
     Metric("winter_generation_mw", "deliverable winter generation (MW)", "MW", 0),
     Metric("mining_mw", "mining load at start (MW)", "MW", 0),

@@ -25,7 +25,7 @@ from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
 from sim.model.replication import Static, prepare, simulate
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
+from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
 from sim.scenario.schema import Scenario
 
@@ -36,7 +36,7 @@ KEEP_RECORDS = 5
 #: Runs of steps per block when summing a series over a chunk's replications.
 BLOCK = 2048
 #: Series whose moments over replications are kept, per step.
-SERIES = (*ZONE_SERIES, *RELIEF_SERIES)
+SERIES = (*ZONE_SERIES, *RELIEF_SERIES, *LINK_SERIES)
 
 
 @dataclass
@@ -148,13 +148,14 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
     for rep in range(start, stop):
         res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
         rows.append({"replication": rep, **res.summary})
-        for name, steps in (*res.zone_series.runs.items(), *res.relief_series.runs.items()):
-            runs[name].append(steps)
+        for series in (res.zone_series, res.relief_series, res.link_series):
+            for name, steps in series.runs.items():
+                runs[name].append(steps)
         if res.events is not None:
             events.append(res.events)
             facilities.append(res.facilities)
         if keep_series:
-            kept.append({**res.zone_series, **res.relief_series})
+            kept.append({**res.zone_series, **res.relief_series, **res.link_series})
         sim_events += res.sim_events
     moments = {name: run_moments(runs[name]) for name in SERIES}
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.model.replication import Static
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES
+from sim.results.metrics import LINK_METRICS, LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
 from sim.vocab import METRICS, ZONE_METRICS
@@ -65,6 +65,8 @@ class EnsembleResult:
             if c != "within_target":
                 out[c] = self.estimate(c).as_dict()
         out["by_zone"] = {z: {m: self.estimate(f"{m}.{z}").as_dict() for m in ZONE_METRICS} for z in sc.zones}
+        names = self.static.outside.names
+        out["by_link"] = {k: {m: self.estimate(f"{m}.{k}").as_dict() for m in LINK_METRICS} for k in names}
         if sc.target is not None:
             t = sc.target
             hits = float(self.replications["within_target"].sum())
@@ -86,7 +88,10 @@ class EnsembleResult:
         the interval is that of the mean (Student t) and ``std`` the spread
         between replications. Variables are in MW, except ``loss_of_load``,
         whose mean is the probability that the zone sheds load at that step.
-        Built once from one concatenation of the moments' arrays.
+        Links are ``national`` variables named ``<series>.<link>``: ``flow_mw``
+        for every link, ``imports_mw`` for outside links
+        (:data:`sim.results.metrics.LINK_SERIES`). Built once from one
+        concatenation of the moments' arrays.
         """
         if self._timeseries is None:
             self._timeseries = self._build_timeseries()
@@ -95,10 +100,18 @@ class EnsembleResult:
     def _build_timeseries(self) -> pd.DataFrame:
         idx = self.static.clock.index
         n, T = self.n, len(idx)
-        blocks = [(zone, name, z) for name in ZONE_SERIES for z, zone in enumerate(self.static.zones)]
-        blocks += [("national", name, None) for name in RELIEF_SERIES]
-        mean = np.concatenate([_row(self.moments[name].mean, z, T) for _, name, z in blocks])
-        std = np.concatenate([_row(self.moments[name].std, z, T) for _, name, z in blocks])
+        # (zone label, variable label, moment, row of the moment or None)
+        blocks: list[tuple[str, str, str, int | None]] = [
+            (zone, name, name, z) for name in ZONE_SERIES for z, zone in enumerate(self.static.zones)
+        ]
+        blocks += [("national", name, name, None) for name in RELIEF_SERIES]
+        links = [lk.name for lk in self.scenario.links]
+        for name in LINK_SERIES:
+            var = name.removeprefix("link_")
+            names = links if var == "flow_mw" else self.static.outside.names
+            blocks += [("national", f"{var}.{link}", name, j) for j, link in enumerate(names)]
+        mean = np.concatenate([_row(self.moments[m].mean, z, T) for _, _, m, z in blocks])
+        std = np.concatenate([_row(self.moments[m].std, z, T) for _, _, m, z in blocks])
         half = t_quantile(n) * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
         return pd.DataFrame(
             {

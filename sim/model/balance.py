@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.dispatch.adequacy import SLACK, short_steps
-from sim.dispatch.balance import shed_blocks, solve_balance
+from sim.dispatch.balance import shed_blocks
 from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
-from sim.model import generation
+from sim.dispatch.security import solve_secure
+from sim.model import flows, generation, outside, supply
 from sim.model.replication import Raw, Static
 
 #: Solve every step when runs of identical steps are more than this share of
@@ -38,8 +39,9 @@ class Balance:
     generation: np.ndarray
     """Available generating capacity."""
     import_cap: np.ndarray
+    """Import capacity available from outside systems."""
     imports: np.ndarray
-    """Imports from outside systems used."""
+    """Imports from outside systems that flowed (scheduled and unscheduled)."""
     served: np.ndarray
     """Firm load served."""
     shed: np.ndarray
@@ -50,6 +52,8 @@ class Balance:
     """Flow on each zone's link to its parent (positive: towards the parent)."""
     up_cap: np.ndarray
     down_cap: np.ndarray
+    links: flows.LinkFlows
+    """Flows per link, exports, reserve and dispatched generation."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,8 @@ def segments(static: Static, raw: Raw) -> Segments:
     of weather, and the steps of facility events and unit outages."""
     T = static.clock.n_steps
     change = static.static_change.copy()
-    a = raw.anomaly_c
-    change[1:] |= a[1:] != a[:-1]
+    for a in (raw.anomaly_c[None, :], raw.availability, raw.variable):
+        change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
         change[k[k < T]] = True
@@ -132,9 +136,10 @@ class RunBalance:
     flow_up: Steps
     relief_limits: Steps
     """Licensed load held back by lasting orders, national (MW)."""
-    import_cap: np.ndarray
+    import_cap: Steps
     up_cap: np.ndarray
     down_cap: np.ndarray
+    links: flows.RunLinkFlows
 
     def expand(self) -> Balance:
         """The per-step :class:`Balance`."""
@@ -144,7 +149,7 @@ class RunBalance:
             licensed=self.licensed.expand(),
             allowed=self.allowed.expand(),
             generation=self.generation.expand(),
-            import_cap=self.import_cap,
+            import_cap=self.import_cap.expand(),
             imports=self.imports.expand(),
             served=self.served.expand(),
             shed=self.shed.expand(),
@@ -152,6 +157,7 @@ class RunBalance:
             flow_up=self.flow_up.expand(),
             up_cap=self.up_cap,
             down_cap=self.down_cap,
+            links=self.links.expand(),
         )
 
 
@@ -170,11 +176,12 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
     Steps are independent and every input is piecewise constant, so the balance
     is computed once per run of identical steps (:func:`segments`) and copied to
     the others: exact, and the cost follows the changes, not the steps. A
-    replication without mining load takes the adequacy fast path
+    replication without mining load (and without the mechanisms that hold or
+    move power where nothing is short: :func:`fast_eligible`) takes the adequacy fast path
     (:func:`adequacy_balance`), which solves only the steps where generation
     can fall short of load. ``compress=False`` solves every step.
     """
-    if compress and fast and raw.facilities.n == 0:
+    if compress and fast and fast_eligible(static, raw):
         return adequacy_balance(static, raw)
     T = static.clock.n_steps
     seg = segments(static, raw) if compress else Segments.every_step(T)
@@ -185,26 +192,13 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
     demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
     allowed = licensed * static.allowed[:, cols]
-    gen = generation.available_capacity(
-        static.units,
-        static.clock,
-        len(static.zones),
-        raw.outage_t,
-        raw.outage_unit,
-        raw.outage_up,
-        raw.outage_up0,
-        pos=seg.pos,
-        starts=cols,
-    )
-    import_cap = static.import_cap[:, cols]
-    supply = gen + import_cap
+    outages = (raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0)
+    gen = supply.available(static.units, static.supply, raw.variable, static.clock, len(static.zones),
+                           outages, seg.pos, cols)  # fmt: skip
     firm = demand + grey
-    up, down = static.up_cap[:, cols], static.down_cap[:, cols]
-    op = static.scenario.operator
-    flow, shed, curtailed, left = solve_balance(
-        static.network, supply, firm, allowed, up, down, op.shed_block_fraction, op.curtail_licensed_first
-    )
-    imports = np.clip(supply - left - gen, 0.0, import_cap)
+    events = flows.sudden_cuts(static, raw, gen, firm, allowed, seg.pos, cols, solve_secure)
+    res, zi = flows.solve(static, raw, gen, firm, allowed, cols, solve_secure)
+    flows.shed_by_stages(events, res, firm, allowed, seg.pos)
 
     def x(a: np.ndarray) -> Steps:
         return Steps(cols, a, T)
@@ -215,26 +209,50 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
         licensed=x(licensed),
         allowed=x(allowed),
         generation=x(gen),
-        imports=x(imports),
-        served=x(firm - shed),
-        shed=x(shed),
-        curtailed=x(np.clip(curtailed, 0.0, allowed)),
-        flow_up=x(flow),
+        import_cap=x(zi.scheduled + zi.room),
+        imports=x(res.scheduled + res.unscheduled),
+        served=x(firm - res.shed),
+        shed=x(res.shed),
+        curtailed=x(np.clip(res.curtailed, 0.0, allowed)),
+        flow_up=x(res.flow),
         relief_limits=x(zone_sum(licensed * (1.0 - static.lasting[:, cols]), T)),
-        import_cap=static.import_cap,
         up_cap=static.up_cap,
         down_cap=static.down_cap,
+        links=flows.link_flows(static, res, zi, x, events),
+    )
+
+
+def fast_eligible(static: Static, raw: Raw) -> bool:
+    """Whether :func:`adequacy_balance` is exact for a replication: no mining
+    load, and nothing that acts where no zone is short (operating reserve,
+    scheduled imports or exports, unscheduled imports for firm load only,
+    security limits, under-frequency load shedding at sudden cuts), nor a
+    capacity that changes between outage events (seasonal supply classes,
+    outside links' random availability)."""
+    ol = static.outside
+    return (
+        raw.facilities.n == 0
+        and static.supply is None
+        and not static.reserve.any()
+        and static.up_limit is None
+        and (not static.cuts or static.scenario.operator.ufls is None)
+        and not ol.random
+        and not ol.firm_only
+        and not ol.scheduled_in.any()
+        and not ol.scheduled_out.any()
     )
 
 
 def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
-    """:func:`dispatch_runs` for a replication without mining load, exactly.
+    """:func:`dispatch_runs` for a replication eligible for the fast path
+    (:func:`fast_eligible`), exactly.
 
     Generation is constant between outage events (and month changes, planned
     outages and trips); where every zone's generation covers its load, less a
     slack of :data:`~sim.dispatch.adequacy.SLACK`, the balance is known: the
     load served, nothing shed, curtailed, imported or transferred. Only the
-    other steps are solved (:func:`~sim.dispatch.adequacy.short_steps`).
+    other steps are solved (:func:`~sim.dispatch.adequacy.short_steps`), as
+    :func:`dispatch_runs` solves them.
     """
     clock, units = static.clock, static.units
     T, Z = clock.n_steps, len(static.zones)
@@ -255,56 +273,49 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
     gen = generation.available_capacity(
         units, clock, Z, raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0, starts=p
     )
-    slack = SLACK * (gen + static.import_cap.max(axis=1, initial=0.0)[:, None])
+    # Import room changes only with the scenario's inputs (within ``d``).
+    zi = outside.zone_imports(static.outside, raw.availability, d, Z)
+    import_cap = zi.scheduled + zi.room
+    slack = SLACK * (gen + import_cap.max(axis=1, initial=0.0)[:, None])
     k, run = short_steps(gen, p, firm, d, slack, T)
     op = static.scenario.operator
     zero = Steps.full(0.0, (Z,), T)
+    n_out = static.outside.n
+    zero_l, zero_o = Steps.full(0.0, (len(static.scenario.links),), T), Steps.full(0.0, (n_out,), T)
     shed = unshed(firm, d, op.shed_block_fraction, T)
     served = Steps(d, firm - shed.values, T)
+    bases = [zero, shed, served, zero, zero, zero_l, zero_o, zero_o, zero_o, zero, zero, served]
     if k.size:
         col = k if d.size == T else np.searchsorted(d, k, side="right") - 1
-        gen_k, import_k, firm_k = gen[:, run], static.import_cap[:, k], firm[:, col]
-        supply = gen_k + import_k
+        gen_k, firm_k = gen[:, run], firm[:, col]
         allowed = np.zeros_like(firm_k)  # licensed load 0.0 times the orders' limits
-        up, down = static.up_cap[:, k], static.down_cap[:, k]
-        flow, shed_k, curtailed, left = solve_balance(
-            static.network,
-            supply,
-            firm_k,
-            allowed,
-            up,
-            down,
-            op.shed_block_fraction,
-            op.curtail_licensed_first,
-        )
-        imports, shed, served, curtailed_s, flow_s = patch_all(
-            [zero, shed, served, zero, zero],
-            k,
-            [
-                np.clip(supply - left - gen_k, 0.0, import_k),
-                shed_k,
-                firm_k - shed_k,
-                np.clip(curtailed, 0.0, allowed),
-                flow,
-            ],
-        )
+        res, zk = flows.solve(static, raw, gen_k, firm_k, allowed, k, solve_secure)
+        flow, imports_l, unsched, exports = flows.per_link(static, res, zk)
+        curtailed_k = np.clip(res.curtailed, 0.0, allowed)
+        values = [res.scheduled + res.unscheduled, res.shed, firm_k - res.shed, curtailed_k, res.flow]
+        values += [flow, imports_l, unsched, exports, res.exported, res.reserve, res.generation]
+        out = patch_all(bases, k, values)
     else:
-        imports = curtailed_s = flow_s = zero
+        out = bases
+    imports, shed, served, curtailed, flow_up, flow_l, imp_l, unsched_l, exp_l, exported, reserve, gen_d = out
     return RunBalance(
         demand=Steps(d, demand, T),
         grey=zero,
         licensed=zero,
         allowed=zero,
         generation=Steps(p, gen, T),
+        import_cap=Steps(d, import_cap, T),
         imports=imports,
         served=served,
         shed=shed,
-        curtailed=curtailed_s,
-        flow_up=flow_s,
+        curtailed=curtailed,
+        flow_up=flow_up,
         relief_limits=Steps.full(0.0, (), T),
-        import_cap=static.import_cap,
         up_cap=static.up_cap,
         down_cap=static.down_cap,
+        links=flows.RunLinkFlows(
+            flow_l, imp_l, unsched_l, exp_l, exported, reserve, gen_d, static.up_limit, static.down_limit, []
+        ),
     )
 
 

@@ -243,6 +243,8 @@ def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray
     """``tau`` at times ``x`` for zone rows, extrapolating with factor 1 after the end."""
     if xp.size == 2 and (fp[:, -1] == xp[-1]).all():  # no outage-rate shock: tau = t
         return x.copy()
+    if fp.shape[0] == 1:  # one warp for all zones
+        return np.interp(x, xp, fp[0]) + np.maximum(x - xp[-1], 0)
     out = np.empty_like(x)
     for z in np.unique(rows):
         m = rows == z
@@ -254,6 +256,8 @@ def _inverse_rows(y: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarra
     """Inverse of :func:`_interp_rows`: the time at which ``tau`` reaches ``y``."""
     if xp.size == 2 and (fp[:, -1] == xp[-1]).all():
         return y.copy()
+    if fp.shape[0] == 1:  # one warp for all zones
+        return np.where(y <= fp[0, -1], np.interp(y, fp[0], xp), xp[-1] + (y - fp[0, -1]))
     out = np.empty_like(y)
     for z in np.unique(rows):
         m = rows == z

@@ -1,6 +1,7 @@
 """The grid's topology and what the scenario fixes on it: links as a rooted
-forest of zones, link capacities after cuts, import capacity from outside
-systems, and the share of licensed mining load the operator's orders allow.
+forest of zones, link capacities after cuts and their security limits, import
+capacity from outside systems, the share of licensed mining load the operator's
+orders allow, and the operating reserve of each zone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 from sim.dispatch.transfer import Network
 from sim.model.clock import Clock
 from sim.scenario.schema import LinkCut, Scenario
+from sim.scenario.security import LARGEST_UNIT
 
 
 def build_network(sc: Scenario) -> Network:
@@ -60,6 +62,28 @@ def link_capacity(sc: Scenario, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
     return fwd.astype(float), back.astype(float)
 
 
+def security_limits(sc: Scenario, fwd: np.ndarray, back: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dispatch limits of every link each way per step (L x T, MW): the security
+    limit within the capacity after cuts; none if no link has a security limit."""
+    limits = np.array([np.inf if lk.security_limit_mw is None else lk.security_limit_mw for lk in sc.links])
+    if np.isinf(limits).all():
+        return None
+    return np.minimum(fwd, limits[:, None]), np.minimum(back, limits[:, None])
+
+
+def zone_capacities(net: Network, fwd: np.ndarray, back: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity of each zone's link to its parent, towards the parent and back
+    (Z x T each), from the links' capacities each way (L x T)."""
+    Z, T = len(net.parent), fwd.shape[1]
+    up, down = np.zeros((Z, T)), np.zeros((Z, T))
+    for z in range(Z):
+        li = net.link[z]
+        if li >= 0:
+            a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
+            up[z], down[z] = a, b
+    return up, down
+
+
 def import_capacity(sc: Scenario, fwd: np.ndarray) -> np.ndarray:
     """What outside systems can deliver into each zone per step (Z x T, MW)."""
     zones = list(sc.zones)
@@ -84,3 +108,18 @@ def limit_factors(sc: Scenario, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
             if order.lasting:
                 lasting[z, mask] = np.minimum(lasting[z, mask], order.licensed_limit)
     return allowed, lasting
+
+
+def reserve_requirement(sc: Scenario, unit_zone: np.ndarray, unit_mw: np.ndarray) -> np.ndarray:
+    """Operating reserve each zone holds (Z, MW): as given, or the capacity of its
+    largest unit (``unit_zone``, ``unit_mw``: every unit's zone and capacity)."""
+    zones = list(sc.zones)
+    out = np.zeros(len(zones))
+    for name, spec in sc.operator.reserve_mw.items():
+        z = zones.index(name)
+        if spec == LARGEST_UNIT:
+            mine = unit_mw[unit_zone == z]
+            out[z] = float(mine.max()) if mine.size else 0.0
+        else:
+            out[z] = float(spec)
+    return out

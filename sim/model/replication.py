@@ -15,7 +15,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.dispatch.transfer import Network
-from sim.model import demand, generation, network
+from sim.model import cold, demand, frequency, generation, network, outside, supply
 from sim.model.clock import Clock
 from sim.model.enforcement import Agency
 from sim.model.mining import Facilities, FacilityTable, sample_population
@@ -23,7 +23,7 @@ from sim.model.recorder import Recorder
 from sim.scenario.schema import Exodus, Scenario
 
 #: Random streams of a replication, one per component (docs/architecture.md).
-STREAMS = ("population", "outages", "enforcement", "shocks", "weather")
+STREAMS = ("population", "outages", "enforcement", "shocks", "weather", "outside", "renewables")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,19 @@ class Static:
     """... and from the parent (Z x T)."""
     import_cap: np.ndarray
     """Import capacity from outside systems into each zone (Z x T)."""
+    outside: outside.OutsideLinks
+    """Outside links: schedules, capacities, availability processes."""
+    up_limit: np.ndarray | None
+    """Security limit of each zone's link to its parent, towards the parent
+    (Z x T; none: no link has one)."""
+    down_limit: np.ndarray | None
+    """... and from the parent."""
+    reserve: np.ndarray
+    """Operating reserve each zone holds (Z, MW)."""
+    supply: supply.SupplyClasses | None
+    """Units grouped by seasonal keys (none: no fleet has one)."""
+    cuts: tuple[frequency.SuddenCut, ...]
+    """Sudden cuts of links (under-frequency load shedding)."""
     allowed: np.ndarray
     """Fraction of licensed mining load allowed by orders (Z x T)."""
     lasting: np.ndarray
@@ -76,14 +89,10 @@ def prepare(sc: Scenario) -> Static:
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
     net = network.build_network(sc)
     fwd, back = network.link_capacity(sc, clock)
-    Z, T = len(sc.zones), clock.n_steps
-    up = np.zeros((Z, T))
-    down = np.zeros((Z, T))
-    for z in range(Z):
-        li = net.link[z]
-        if li >= 0:
-            a, b = (fwd[li], back[li]) if net.up_is_forward[z] else (back[li], fwd[li])
-            up[z], down[z] = a, b
+    T = clock.n_steps
+    up, down = network.zone_capacities(net, fwd, back)
+    limits = network.security_limits(sc, fwd, back)
+    up_lim, down_lim = (None, None) if limits is None else network.zone_capacities(net, *limits)
     allowed, lasting = network.limit_factors(sc, clock)
     base = demand.static_demand(sc, clock)
     cold = demand.cold_offset(sc, clock)
@@ -91,9 +100,17 @@ def prepare(sc: Scenario) -> Static:
     imports = network.import_capacity(sc, fwd)
     change = np.zeros(T, dtype=bool)
     change[:1] = True
-    for arr in (base, cold[None, :], allowed, lasting, up, down, imports, clock.month[None, :]):
+    links = outside.outside_links(sc, clock, fwd, back)
+    classes = supply.supply_classes(sc, clock, units, base)
+    changing = [base, cold[None, :], allowed, lasting, up, down, imports, clock.month[None, :]]
+    changing += [a for a in (up_lim, down_lim) if a is not None]
+    changing += [links.capacity, links.reverse, links.scheduled_in, links.scheduled_out]
+    changing += [] if classes is None else [classes.factor]
+    for arr in changing:
         if arr.size and T > 1:
             change[1:] |= np.any(arr[:, 1:] != arr[:, :-1], axis=0)
+    cuts = frequency.sudden_cuts(sc, clock)
+    change[frequency.change_steps(cuts, sc.operator.ufls, clock)] = True
     for _, a, b in units.held_out:
         for when in (a, b):
             k = int(clock.step_of(min(max(when, 0.0), clock.horizon_h)))
@@ -111,6 +128,12 @@ def prepare(sc: Scenario) -> Static:
         up_cap=up,
         down_cap=down,
         import_cap=imports,
+        outside=links,
+        up_limit=up_lim,
+        down_limit=down_lim,
+        reserve=network.reserve_requirement(sc, units.zone, units.capacity_mw),
+        supply=classes,
+        cuts=cuts,
         allowed=allowed,
         lasting=lasting,
         static_change=change,
@@ -143,6 +166,10 @@ class Raw:
     anomaly_c: np.ndarray
     sim_events: int
     """Events the SimPy environment scheduled."""
+    availability: np.ndarray
+    """Share of each outside link's capacity available per step (L_o x T)."""
+    variable: np.ndarray
+    """Capacity factor of each supply class with a random one, per step (W x T)."""
 
 
 def simulate(static: Static, replication: int) -> Raw:
@@ -161,6 +188,10 @@ def simulate(static: Static, replication: int) -> Raw:
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
-    t, u, up, up0 = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    # Separate streams: drawing the weather first changes no draw of the outages.
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    return Raw(replication, table, record.arrays(), t, u, up, up0, anomaly, env.scheduled)
+    units = cold.with_cold(static.units, clock, anomaly + static.cold_c, sc.generation.cold_outage_per_c)
+    t, u, up, up0 = generation.sample_outages(units, clock.horizon_h, rng["outages"])
+    avail = outside.draw_availability(static.outside, sc, clock, anomaly, rng["outside"])
+    wind = supply.draw_variable(static.supply, clock, rng["renewables"])
+    return Raw(replication, table, record.arrays(), t, u, up, up0, anomaly, env.scheduled, avail, wind)

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 #: The resolved scenario in a run folder (every default filled in).
 RESOLVED = "scenario.resolved.yaml"
-#: Files that make a folder a run folder (written by :mod:`sim.report.runfolder`).
+#: Files that make a folder a run folder (written by :mod:`sim.report.runfolder`;
+#: README, "What a run writes").
 RUN_FILES = (RESOLVED, "summary.json", "timeseries.parquet", "replications.parquet")
 #: The Parquet tables of a run folder, in the order of :class:`RunData`'s fields.
 TABLES = ("timeseries", "replications", "events", "facilities")

@@ -2,8 +2,8 @@
 
 ``DIR/<scenario name>/`` holds ``scenario.resolved.yaml``, ``summary.json``,
 ``replications.parquet``, ``timeseries.parquet``, ``events.parquet``,
-``facilities.parquet`` and ``figures/`` (README, outputs). Each table is
-converted to Arrow once and written as a single row group.
+``facilities.parquet`` and ``figures/`` (README, "What a run writes"). Each
+table is converted to Arrow once and written as a single row group.
 """
 
 from __future__ import annotations

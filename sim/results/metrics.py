@@ -70,6 +70,13 @@ ZONE_SERIES = (
 )
 #: National time series (steps, MW).
 RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
+#: Per-link time series (links x steps, MW), named ``<series>.<link>`` in the
+#: outputs without the ``link_`` prefix (``flow_mw.north_south``): the flow on
+#: every link (positive ``from -> to``; for an outside link, imports less
+#: exports), and each outside link's imports (exports: imports less flow).
+LINK_SERIES = ("link_flow_mw", "link_imports_mw")
+#: Per outside link, energy over the run (MWh), named ``<metric>.<link>``.
+LINK_METRICS = ("imports_mwh", "unscheduled_mwh", "exports_mwh")
 
 
 @dataclass
@@ -88,6 +95,8 @@ class ReplicationResult:
     facilities: pd.DataFrame | None = None
     sim_events: int = 0
     extra: dict = field(default_factory=dict)
+    link_series: Series = field(default_factory=lambda: Series({}))
+    """:data:`LINK_SERIES`: the flow for every link, the others per outside link."""
 
 
 def kinds(events: dict[str, np.ndarray]) -> np.ndarray:
@@ -217,8 +226,23 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     )
     mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
     s["mining_mw"] = float(mining.zone_sum().values[0])
+    lf = bal.links
+    links = {
+        name: series.squeeze(SQUEEZE_WORTH)
+        for name, series in zip(LINK_SERIES, (lf.flow, lf.imports), strict=True)
+    }
+    for j, name in enumerate(static.outside.names):
+        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
+            s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+    s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
+    s["exports_mwh"] = float(lf.exports.total() * step_h)
     result = ReplicationResult(
-        raw.replication, s, Series(zone_series(bal)), Series(rel), sim_events=raw.sim_events
+        raw.replication,
+        s,
+        Series(zone_series(bal)),
+        Series(rel),
+        sim_events=raw.sim_events,
+        link_series=Series(links),
     )
     if keep_records:
         result.events = events_frame(static, raw)

@@ -8,7 +8,7 @@ docstring per field is its reference documentation.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
@@ -24,7 +24,10 @@ from sim.scenario.base import (
     Positive,
     Probability,
 )
+from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.files import Compression
+from sim.scenario.security import ReserveSpec, Ufls
+from sim.scenario.supply import PlantUnits, Seasonal
 
 #: Latitude or longitude, degrees.
 Coordinate = Annotated[Number, Field(ge=-360.0, le=360.0)]
@@ -121,7 +124,7 @@ class PlannedOutage(Frozen):
     """How many units of the fleet are out."""
 
 
-class Fleet(Frozen):
+class Fleet(Seasonal):
     """One generating unit, or ``count`` identical ones, with two-state Markov outages."""
 
     name: str
@@ -196,9 +199,11 @@ class PlantTable(Frozen):
     """Parameters for types not listed in ``types``."""
     exclude: tuple[str, ...] = ()
     """Plant names to leave out."""
+    plants: dict[str, PlantUnits] = {}  # noqa: RUF012
+    """Per plant name, its units where they are known (instead of its type's unit size)."""
 
 
-class PlantType(Frozen):
+class PlantType(Seasonal):
     """How plants of one type are split into units and how reliable they are."""
 
     unit_size_mw: Annotated[Number, Field(ge=1.0)] = 200.0
@@ -233,6 +238,9 @@ class Generation(Frozen):
     """Fleets of identical units."""
     plant_tables: tuple[PlantTable, ...] = ()
     """Plant tables expanded into fleets when the scenario is loaded."""
+    cold_outage_per_c: NonNegative = 0.0
+    """Failure rates of all units rise by this fraction per degree C of cold
+    anomaly (0.05: +5 % per C below normal; warm days leave them unchanged)."""
 
 
 # ---------------------------------------------------------------------------- links
@@ -251,6 +259,17 @@ class Link(Frozen):
     """Transfer capacity from ``from`` to ``to``, MW."""
     reverse_capacity_mw: NonNegative | None = None
     """Capacity from ``to`` to ``from``, MW (default: ``capacity_mw``)."""
+    security_limit_mw: NonNegative | None = None
+    """Links between zones: the dispatch limit each way (n-1 security), MW, below
+    the thermal capacities; only firm load may use the rest, as an emergency
+    (none: the capacities)."""
+    schedule: Schedule | None = None
+    """Outside links: scheduled imports and exports per month (none: no schedule)."""
+    unscheduled_mw: NonNegative | None = None
+    """Outside links: most that may flow in beyond the schedule, MW (none: up to the capacity)."""
+    availability: Availability | None = None
+    """Outside links: the share of capacity the outside system can deliver, day by
+    day (none: all of it, always)."""
 
     @property
     def reverse_mw(self) -> float:
@@ -288,3 +307,13 @@ class Operator(Frozen):
     shortfall). Rotating emergency schedules use 0.05 to 0.10 (sources 3.5)."""
     orders: tuple[Order, ...] = ()
     """Orders that limit licensed miners."""
+    reserve_mw: dict[str, ReserveSpec] = {}  # noqa: RUF012
+    """Operating reserve per zone, MW or ``largest_unit`` (the capacity of the
+    zone's largest unit): held back from the zone's own supply before licensed
+    miners are served; firm load may use it."""
+    unscheduled_imports: Literal["any_load", "firm_only"] = "any_load"
+    """What imports beyond the schedule may serve: any load, or (the operator
+    answers for them) only firm load: not the reserve, nor licensed miners."""
+    ufls: Ufls | None = None
+    """Under-frequency load shedding when a zone is cut off suddenly (none: the
+    cut zone simply balances on its own generation)."""

@@ -21,6 +21,7 @@ from sim.scenario.checks import consistency_problems, schema_problems
 from sim.scenario.plants import expand_plant_tables
 from sim.scenario.readers import read_demand_csv
 from sim.scenario.schema import DemandCsv, Scenario
+from sim.scenario.security_checks import security_problems
 from sim.scenario.source import Source, apply_overrides, format_path, load_source
 
 __all__ = ["check_demand_files", "dump_scenario", "format_path", "load_scenario", "load_source", "locate"]
@@ -78,7 +79,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), check_data: b
     except ValidationError as exc:
         raise ScenarioError(schema_problems(src, exc)) from None
     sc = expand_plant_tables(sc, partial(locate, src))
-    problems = consistency_problems(sc, src)
+    problems = consistency_problems(sc, src) + security_problems(sc, src)
     if problems:
         raise ScenarioError(problems)
     if check_data:

@@ -2,9 +2,11 @@
 
 A general feature of the scenario format (``generation.plant_tables``): each
 plant becomes one fleet of ``round(capacity / unit_size_mw)`` identical units
-(at least one) with its type's reliability, placed in a zone by a zone column,
-by a name substring or by the nearest reference point (the table is read by
-:func:`sim.scenario.readers.read_plant_table`).
+(at least one) with its type's reliability and seasonal keys, placed in a zone
+by a zone column, by a name substring or by the nearest reference point (the
+table is read by :func:`sim.scenario.readers.read_plant_table`). Where a
+plant's units are known, ``plants`` gives their number or size (and, if it
+differs from its type's, its availability).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 
 from sim.errors import KeyPath, Problem, ScenarioError, did_you_mean
 from sim.scenario.readers import read_plant_table
-from sim.scenario.schema import Fleet, PlantTable, PlantType, Scenario
+from sim.scenario.schema import Fleet, PlantTable, PlantType, PlantUnits, Scenario
 
 #: Places the problems of the data file named at a key path (the loader's
 #: :func:`sim.scenario.load.locate`, bound to the scenario's source).
@@ -26,7 +28,10 @@ def plant_fleets(table: PlantTable) -> list[Fleet]:
     used: dict[str, int] = {}
     for rec in read_plant_table(table).itertuples():
         ptype: PlantType = table.types.get(rec.type, table.default_type)
-        count = max(1, round(rec.capacity_mw / ptype.unit_size_mw))
+        known = table.plants.get(rec.name, PlantUnits())
+        size = known.unit_size_mw or ptype.unit_size_mw
+        count = known.units or max(1, round(rec.capacity_mw / size))
+        availability = ptype.availability if known.availability is None else known.availability
         name = rec.name
         if name in used:  # two plants with the same name: keep both, distinctly
             used[name] += 1
@@ -37,12 +42,15 @@ def plant_fleets(table: PlantTable) -> list[Fleet]:
             Fleet(
                 name=name,
                 zone=rec.zone,
-                capacity_mw=rec.capacity_mw * ptype.availability / count,
+                capacity_mw=rec.capacity_mw * availability / count,
                 count=count,
                 mttf_h=ptype.mttf_h,
                 mttr_h=ptype.mttr_h,
                 forced_outage_rate=None if ptype.mttf_h is not None else ptype.forced_outage_rate,
                 winter_derating=ptype.winter_derating,
+                monthly_derating=ptype.monthly_derating,
+                energy=ptype.energy,
+                capacity_factor=ptype.capacity_factor,
             )
         )
     return fleets
@@ -66,6 +74,15 @@ def table_fleets(table: PlantTable, zones: list[str]) -> list[Fleet]:
     if unknown:
         raise ScenarioError(unknown)
     fleets = plant_fleets(table)
+    plants = {rec.strip() for rec in read_plant_table(table)["name"]} if table.plants else set()
+    unmatched = [
+        Problem(f"'{name}' is not a plant of the table{did_you_mean(name, sorted(plants))}", table.csv,
+                key=("plants", name))
+        for name in table.plants
+        if name not in plants
+    ]  # fmt: skip
+    if unmatched:
+        raise ScenarioError(unmatched)
     stray = [
         Problem(
             f"plant '{f.name}' is in zone '{f.zone}', not a zone of the scenario"

@@ -35,6 +35,7 @@ from sim.scenario.base import (
     Whole,
     Window,
 )
+from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.grid import (
     DEFAULT_HOURLY,
     DEFAULT_MONTHLY,
@@ -61,6 +62,7 @@ from sim.scenario.mining import (
     SizeDistribution,
     Targeting,
 )
+from sim.scenario.security import Ufls
 from sim.scenario.shocks import (
     ColdSnap,
     DemandGrowth,
@@ -72,10 +74,13 @@ from sim.scenario.shocks import (
     ShockBase,
     UnitTrip,
 )
+from sim.scenario.supply import CapacityFactor, PlantUnits, Seasonal
 
 __all__ = [
     "DEFAULT_HOURLY",
     "DEFAULT_MONTHLY",
+    "Availability",
+    "CapacityFactor",
     "ColdSnap",
     "DemandCsv",
     "DemandGrowth",
@@ -99,16 +104,20 @@ __all__ = [
     "PlannedOutage",
     "PlantTable",
     "PlantType",
+    "PlantUnits",
     "Population",
     "Positive",
     "Probability",
     "Scenario",
+    "Schedule",
+    "Seasonal",
     "Shock",
     "ShockBase",
     "SizeDistribution",
     "Status",
     "Target",
     "Targeting",
+    "Ufls",
     "UnitTrip",
     "Weather",
     "Window",

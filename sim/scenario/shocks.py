@@ -59,6 +59,9 @@ class LinkCut(ShockBase):
     """Names of the links."""
     capacity_factor: Probability = 0.0
     """Remaining fraction of capacity in both directions."""
+    sudden: bool = False
+    """Whether the zones lose their infeed without warning (a trip, not a planned
+    switching): under-frequency load shedding acts (``operator.ufls``)."""
 
 
 class OutageRate(ShockBase):

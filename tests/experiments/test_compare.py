@@ -152,25 +152,34 @@ def test_without_crackdown_builds_the_no_crackdown_file(flagship):
 # ------------------------------------------------------------ the South islanded
 
 
-def test_south_islanding_sheds_1200_to_2400_mw_and_recovers_within_hours(flagship):
-    isl = run(load_scenario(SHORTAGES / "south_islanding.yaml"), 20, keep_timeseries=True)
-    base = run(flagship, 20, keep_timeseries=True)
+def test_south_islanding_keeps_about_1500_mw_sheds_about_1800_mw_and_recovers_within_hours(flagship):
+    """25 January 2022 (E8, E9): the South kept ~1,500 MW of its generation and
+    shed ~1,800 MW; back to normal at 16:00. From the mechanism (the infeed lost,
+    under-frequency stages, a share of units tripping): in most replications the
+    worst hour keeps 1.3-1.7 GW and sheds 1,500-2,100 MW; a blackout (a deficit
+    past the last stage) is rare."""
+    isl = run(load_scenario(SHORTAGES / "south_islanding.yaml"), N, keep_timeseries=True)
+    base = run(flagship, N, keep_timeseries=True)
     idx = isl.static.clock.index
     south = isl.static.zones.index("South")
     day = (idx >= pd.Timestamp("2022-01-25", tz=idx.tz)) & (idx < pd.Timestamp("2022-01-26", tz=idx.tz))
     hours = idx[day].hour
-    worst, span = [], []
+    worst, kept, span = [], [], []
     for s_isl, s_base in zip(isl.series, base.series, strict=True):
         shed = s_isl["shed_mw"][south, day]
         extra = shed - s_base["shed_mw"][south, day]
-        worst.append(shed.max())
-        # Reported: ~1,800 MW shed at midday (E8); the model's worst hour is inside the cut.
-        assert 12 <= hours[int(np.argmax(shed))] <= 15
-        # Recovery: nothing shed because of the islanding after the transit closes at 16:00 (E9).
+        k = int(np.argmax(shed))
+        worst.append(shed[k])
+        kept.append(s_isl["generation_mw"][south, day][k])
+        assert 12 <= hours[k] <= 15  # the worst hour is inside the cut
+        # Recovery: nothing shed because of the islanding once the links are back at 16:00 (E9).
         assert np.all(np.abs(extra[hours >= 16]) < 1e-6)
         span.append(int((extra > 1e-6).sum()))
-    assert 1200 <= np.mean(worst) <= 2400, np.round(worst)
-    assert min(worst) >= 1200 and max(worst) <= 2400, np.round(worst)
+    worst, kept = np.array(worst), np.array(kept)
+    as_reported = (worst >= 1500) & (worst <= 2100) & (kept >= 1300) & (kept <= 1700)
+    assert as_reported.mean() >= 0.8, np.round([worst, kept])
+    assert 1500 <= np.median(worst) <= 2100 and 1300 <= np.median(kept) <= 1700
+    assert (kept < 100).mean() <= 0.15  # blackouts
     assert max(span) <= 5  # hours of islanding shedding: ~4 h (E9)
 
 

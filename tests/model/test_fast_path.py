@@ -101,13 +101,13 @@ def test_the_fast_path_gives_the_summary_metrics_and_moments_of_the_general_path
 def test_the_fast_path_solves_only_the_steps_that_can_be_short(monkeypatch):
     st_ = prepare(load_scenario(COPT))
     solved = []
-    real = dispatch_balance.solve_balance
+    real = model_balance.solve_secure
 
     def counting(net, supply, *args, **kwargs):
         solved.append(supply.shape[1])
         return real(net, supply, *args, **kwargs)
 
-    monkeypatch.setattr(model_balance, "solve_balance", counting)
+    monkeypatch.setattr(model_balance, "solve_secure", counting)
     short = 0
     for rep in range(40):
         bal = dispatch(st_, simulate(st_, rep))

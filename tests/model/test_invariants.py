@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE
 
-from sim.dispatch.balance import EPS_MW, solve_balance
+from sim.dispatch.balance import EPS_MW
+from sim.dispatch.security import solve_secure
 from sim.model import balance as model_balance
 from sim.model.balance import MAX_RUN_SHARE, dispatch, segments
 from sim.model.replication import prepare, simulate
@@ -231,9 +232,9 @@ def solved_columns(monkeypatch):
 
     def spy(net, supply, *args, **kw):
         seen.append(supply.shape[1])
-        return solve_balance(net, supply, *args, **kw)
+        return solve_secure(net, supply, *args, **kw)
 
-    monkeypatch.setattr(model_balance, "solve_balance", spy)
+    monkeypatch.setattr(model_balance, "solve_secure", spy)
     return seen
 
 

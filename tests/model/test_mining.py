@@ -228,7 +228,8 @@ def test_an_exodus_takes_the_given_share_of_operating_facilities_in_its_window()
 
 def test_each_component_draws_from_its_own_stream():
     a, b = streams(7, 3), streams(7, 3)
-    assert list(a) == ["population", "outages", "enforcement", "shocks", "weather"]
+    # New streams go at the end, so the streams before them keep their draws.
+    assert list(a) == ["population", "outages", "enforcement", "shocks", "weather", "outside", "renewables"]
     for name in a:
         assert a[name].random() == b[name].random()
     draws = {name: streams(7, 3)[name].random() for name in a}

@@ -118,15 +118,22 @@ def test_flagship_leaves_out_excluded_plants(flagship_table):
 
 
 def test_flagship_units_follow_the_type_sizes(flagship_table):
+    """Each plant in units of its type's size, or in its known units (F6)."""
     plants = read_plant_table(flagship_table)
     fleets = plant_fleets(flagship_table)
     assert len(fleets) == len(plants)
+    assert flagship_table.plants["Ekibastuz TTP 1"].units == 7
     for fleet, plant in zip(fleets, plants.itertuples(), strict=True):
         ptype = flagship_table.types[plant.type]
-        assert fleet.count == max(1, round(plant.capacity_mw / ptype.unit_size_mw))
+        known = flagship_table.plants.get(plant.name)
+        size = known.unit_size_mw if known and known.unit_size_mw else ptype.unit_size_mw
+        count = known.units if known and known.units else max(1, round(plant.capacity_mw / size))
+        assert fleet.count == count
         assert fleet.capacity_mw * fleet.count == pytest.approx(plant.capacity_mw * ptype.availability)
         assert fleet.zone == plant.zone
         assert fleet.winter_derating == ptype.winter_derating
+        assert fleet.monthly_derating == ptype.monthly_derating
+        assert fleet.energy == ptype.energy and fleet.capacity_factor == ptype.capacity_factor
         assert fleet.mttf == pytest.approx(
             ptype.mttr_h * (1 - ptype.forced_outage_rate) / ptype.forced_outage_rate
         )
@@ -415,13 +422,22 @@ def test_expansion_without_tables_returns_the_same_scenario():
 
 def test_flagship_deliverable_winter_generation_is_calibrated():
     """Expected Dec-Feb generation after derating and forced outages (sources 3.1, 3.2):
-    the sum over units of capacity x (1 - winter derating) x (1 - forced outage rate)."""
+    the sum over units of capacity x the Dec-Feb mean of what the month lets it
+    give (1 - derating; hydro: its energy, placed on the peaks, where less;
+    wind: its capacity factor) x (1 - forced outage rate)."""
+    from sim.model.supply import monthly_derating
+
     sc = load_scenario(FLAGSHIP)
     by_zone = dict.fromkeys(sc.zones, 0.0)
+    winter = [11, 0, 1]  # December, January, February (0-based)
     for f in sc.generation.units:
-        assert f.winter_months == (12, 1, 2)
+        ceiling = np.array([1 - monthly_derating(f)[m] for m in winter])
+        if f.energy is not None:
+            ceiling = np.minimum(ceiling, [f.energy[m] for m in winter])
+        if f.capacity_factor is not None:
+            ceiling = ceiling * [f.capacity_factor.monthly[m] for m in winter]
         p_up = 1.0 if math.isinf(f.mttf) else f.mttf / (f.mttf + f.mttr_h)
-        by_zone[f.zone] += f.count * f.capacity_mw * (1 - f.winter_derating) * p_up
+        by_zone[f.zone] += f.count * f.capacity_mw * ceiling.mean() * p_up
     assert 14_500 <= sum(by_zone.values()) <= 15_800  # P8, P9, E2: ~15,200 MW
     assert by_zone["North"] == pytest.approx(11_300, rel=0.05)
     assert by_zone["South"] == pytest.approx(2_000, rel=0.10)
