@@ -15,15 +15,17 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.dispatch.transfer import Network
-from sim.model import demand, generation, network
+from sim.model import demand, economics, generation, network
 from sim.model.clock import Clock
-from sim.model.enforcement import Agency
+from sim.model.enforcement import Agency, campaign_start_h
 from sim.model.mining import Facilities, FacilityTable, sample_population
 from sim.model.recorder import Recorder
+from sim.model.signals import GridSignals
 from sim.scenario.schema import Exodus, Scenario
 
-#: Random streams of a replication, one per component (docs/architecture.md).
-STREAMS = ("population", "outages", "enforcement", "shocks", "weather")
+#: Random streams of a replication, one per component (docs/architecture.md). New
+#: streams go at the end, so that the existing ones keep their draws.
+STREAMS = ("population", "outages", "enforcement", "shocks", "weather", "economics", "deterrence")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class Static:
     """Steps at which an input that is the same in every replication changes:
     hours of the load shape, cold snaps, orders, links, imports, months
     (derating), maintenance and trips; and step 0. T booleans."""
+    signals: GridSignals | None = None
+    """The scripted operator's signals (from ``allowed``), for replications not
+    given their own."""
+    market: economics.Market | None = None
+    """Hashprice and levy per day, when the miners' economics are on."""
 
 
 class CountingEnvironment(simpy.Environment):
@@ -114,6 +121,8 @@ def prepare(sc: Scenario) -> Static:
         allowed=allowed,
         lasting=lasting,
         static_change=change,
+        signals=GridSignals.scripted(allowed, clock),
+        market=economics.market(sc, clock),
     )
 
 
@@ -141,24 +150,36 @@ class Raw:
     anomaly_c: np.ndarray
     sim_events: int
     """Events the SimPy environment scheduled."""
+    campaign_start_h: float = float("nan")
+    """When the campaign starts (or would start, were it enabled), hours from the
+    start; inf if its trigger never comes, nan without window or trigger."""
 
 
-def simulate(static: Static, replication: int) -> Raw:
-    """Run one replication of the discrete-event model."""
+def simulate(static: Static, replication: int, signals: GridSignals | None = None) -> Raw:
+    """Run one replication of the discrete-event model. ``signals``: what the grid
+    tells the miners and the agency (default: the scripted operator's, ``static.signals``)."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
+    if signals is None:
+        signals = static.signals or GridSignals.scripted(static.allowed, clock)
     env = CountingEnvironment()
     record = Recorder()
     table = sample_population(sc, clock, rng["population"])
     facilities = Facilities(env, table, record)
     env.process(facilities.connections())
+    if static.market is not None:
+        moves = economics.plan(sc.mining.economics, static.market, table, signals, clock, rng["economics"])
+        env.process(facilities.follow(moves))
     if sc.enforcement.enabled:
-        agency = Agency(env, sc.enforcement, clock, facilities, rng["enforcement"])
-        env.process(agency.campaign())
+        agency = Agency(
+            env, sc.enforcement, clock, facilities, rng["enforcement"], signals, rng["deterrence"]
+        )
+        agency.start()
     for shock in sc.shocks:
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
     t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled)
+    start = campaign_start_h(sc.enforcement, clock, signals)
+    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, start)

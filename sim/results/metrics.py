@@ -4,7 +4,9 @@ Everything here is vectorised over steps and zones. Definitions:
 
 - **relief** (MW) at a time: the load of the facilities closed by then
   (voluntarily, by force net of reconnections, by exit) plus the licensed load
-  held back by *lasting* operator limits;
+  held back by *lasting* operator limits (the *accounting* relief; the
+  before-and-after and counterfactual ones are in :mod:`sim.results.relief`, and
+  ``relief_mw`` at the target date is the one the target's ``definition`` names);
 - **EUE** (MWh): energy of firm load shed, summed over steps;
 - **LOLE** (h): hours with any firm load shed (in a zone, or anywhere for the total);
 - **LOLF** (events): entries into shedding, counted as runs of consecutive steps
@@ -24,8 +26,9 @@ import pandas as pd
 from sim.dispatch.balance import EPS_MW
 from sim.model.balance import dispatch
 from sim.model.replication import Raw, Static
+from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
-from sim.vocab import FacilityState
+from sim.vocab import EXITS, FacilityState
 
 #: Months whose mean available generation is reported as "deliverable winter
 #: generation" (sources section 3.1: the winter evening peak).
@@ -71,7 +74,7 @@ def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarr
     for name, kinds in (
         ("relief_voluntary_mw", (FacilityState.CLOSED_VOLUNTARILY,)),
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
-        ("relief_exit_mw", (FacilityState.EXITED,)),
+        ("relief_exit_mw", EXITS),
     ):
         sel = np.isin(ev["event"], kinds)
         acc = np.zeros(T + 1)
@@ -111,12 +114,25 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         t_target, k_target = clock.horizon_h, clock.n_steps - 1
     for name, series in rel.items():
         s[name] = float(series[k_target])
+    s["relief_accounting_mw"] = s["relief_mw"]
+    consumption = relief_ways.mining_consumption(bal)
+    at_target, fall = relief_ways.before_after(static, raw, consumption, k_target * step_h)
+    s["relief_before_after_mw"], s["mining_at_target_mw"] = fall, at_target
+    if sc.target is not None and sc.target.definition == "before_after":
+        s["relief_mw"] = fall
     by = ev["t_h"] <= t_target
     kind = ev["event"]
     s["closures_voluntary"] = float(np.sum(by & (kind == FacilityState.CLOSED_VOLUNTARILY)))
     forced = by & (kind == FacilityState.DISCONNECTED_BY_FORCE)
     s["closures_forced"] = float(forced.sum())
-    s["exits"] = float(np.sum(by & (kind == FacilityState.EXITED)))
+    s["exits"] = float(np.sum(by & np.isin(kind, EXITS)))
+    for name, state in (
+        ("moved_abroad", FacilityState.MOVED_ABROAD),
+        ("gone_dark", FacilityState.GONE_DARK),
+        ("went_grey", FacilityState.WENT_GREY),
+    ):
+        s[name] = float(np.sum(by & (kind == state)))
+    s["licensed_left_share"], s["licensed_left_share_mw"] = relief_ways.licensed_left(raw, t_target)
     s["inspections"] = float(np.sum(by & (kind == FacilityState.INSPECTED)))
     s["criminal_cases"] = float(ev["flag"][forced].sum())
     s["devices_seized"] = float(ev["count"][forced].sum())

@@ -50,3 +50,12 @@ class Window(Frozen):
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self
+
+
+class Duration(Frozen):
+    """A gamma-distributed duration given by its mean and coefficient of variation."""
+
+    mean_days: Positive
+    """Mean, days."""
+    cv: NonNegative = 0.5
+    """Coefficient of variation (0: fixed)."""
