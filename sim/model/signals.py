@@ -5,8 +5,9 @@ respond to it: the miners' economics read the share of their load the operator
 allows (``allowed``), the campaign's trigger reads the times of the first limit,
 the first cut-off and the first shedding. Today the operator is scripted, so
 :meth:`GridSignals.scripted` builds the signals from the scenario's orders, the
-same in every replication, and :func:`first_shedding_h` estimates the first
-shedding from a dispatch of the replication's grid before anyone responds. A
+same in every replication, and, when a trigger asks for it,
+:func:`sim.model.replication.open_loop_shedding` estimates the first shedding
+from a dispatch of the replication's grid before anyone responds. A
 closed-loop operator (a SimPy process issuing orders from the day-ahead margin)
 builds one per replication from its own orders and passes it to
 :func:`sim.model.replication.simulate`.

@@ -138,3 +138,26 @@ def test_deterrence_by_size_makes_large_sites_leave_more_often():
     assert abs(who.size - chance.sum()) <= Z99 * sd
     cap = raw.facilities.capacity_mw
     assert cap[who].mean() > cap[grey].mean()
+
+
+def test_first_shedding_is_read_from_the_replications_grid_before_anyone_responds():
+    sc = Scenario.model_validate(
+        {
+            "name": "shed",
+            "start": "2022-01-01",
+            "end": "2022-01-20",
+            "zones": {"A": {"demand": {"peak_mw": 100}}},
+            "generation": {
+                "units": [{"name": "g", "zone": "A", "capacity_mw": 80, "count": 2, "mttf_h": 1e15}]
+            },
+            # One of the two units trips at noon on 5 January: 80 MW for a peak of 100.
+            "shocks": [{"type": "unit_trip", "fleet": "g", "start": "2022-01-05T12:00", "end": "2022-01-06"}],
+            "mining": {"populations": [{"zone": "A", "legal_status": "grey", "count": 3}]},
+            "enforcement": {"enabled": True, "trigger": {"after": "first_shedding", "delay_days": 1}},
+        }
+    )
+    static = prepare(sc)
+    raw = simulate(static, 0)
+    shed_from = 4 * 24 + 12
+    assert raw.campaign_start_h == pytest.approx(shed_from + 24)
+    assert first_inspection_h(sc) == pytest.approx(shed_from + 24)
