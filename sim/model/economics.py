@@ -84,14 +84,34 @@ def market(sc: Scenario, clock: Clock) -> Market | None:
     )
 
 
-def first_run_end(mask: np.ndarray, length: np.ndarray | int) -> np.ndarray:
-    """Per row of ``mask`` (F x D), the first day on which it has held for ``length``
-    consecutive days (per row or one for all); D where it never has."""
-    F, D = mask.shape
-    count = np.cumsum(mask, axis=1)
+def spans(change_days: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of days cut at ``change_days``: the first day and the length of each."""
+    cuts = change_days[(change_days > 0) & (change_days < n_days)]
+    start = np.unique(np.append(cuts, 0)).astype(np.int64)
+    return start, np.diff(start, append=n_days)
+
+
+def first_run_end(
+    mask: np.ndarray, length: np.ndarray | int, span_start: np.ndarray | None = None, span_len=None
+) -> np.ndarray:
+    """Per row of ``mask``, the first day on which it has held for ``length``
+    consecutive days (per row or one for all); the number of days where it never has.
+
+    ``mask`` is F x D days, or F x S runs of days over which it does not change
+    (``span_start``, ``span_len``: the first day and the length of each run), which
+    gives the same days for a fraction of the work when few things change.
+    """
+    F, S = mask.shape
+    if span_start is None:
+        span_start, span_len = np.arange(S), np.ones(S, dtype=np.int64)
+    n_days = int(span_start[-1] + span_len[-1]) if S else 0
+    need = np.broadcast_to(np.asarray(length), (F,))
+    count = np.cumsum(mask * span_len, axis=1)
     run = count - np.maximum.accumulate(np.where(mask, 0, count), axis=1)
-    hit = run >= np.broadcast_to(np.asarray(length), (F,))[:, None]
-    return np.where(hit.any(axis=1), hit.argmax(axis=1), D)
+    hit = mask & (run >= need[:, None])
+    s = hit.argmax(axis=1)
+    before = run[np.arange(F), s] - span_len[s]  # bad days of the run before span s
+    return np.where(hit.any(axis=1), span_start[s] + need - before - 1, n_days)
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,7 @@ def draw(spec: Economics, n: int, rng: np.random.Generator) -> Draws:
 def margins(
     spec: Economics, mk: Market, table: FacilityTable, share: np.ndarray, licensed: np.ndarray, tariff_u
 ) -> np.ndarray:
-    """Margin of every facility on every day, USD per MW of capacity (F x D).
+    """Margin of every facility on every day of ``mk``, USD per MW of capacity (F x D).
 
     ``share``: share of the day it may run (F x D); ``licensed``: whether it pays
     the levy that day (F x D); ``tariff_u``: its place between the tariff bounds.
@@ -147,24 +167,36 @@ def plan(
     time order, before the horizon: ``went_grey`` at the end of the day a licensed
     site has been limited for ``after_days`` (if its draw says so), ``moved_abroad``
     a delay after the day its margin has been bad for its patience. A site that
-    would go grey after deciding to leave does not."""
+    would go grey after deciding to leave does not.
+
+    Margins are computed per run of days over which nothing changes (market,
+    levy, orders, connections, switches to grey): F x S values instead of F x D.
+    """
     d = draw(spec, table.n, rng)
-    F, D = table.n, mk.hashprice.size
-    days = np.arange(D)
+    D = mk.hashprice.size
+    allowed = signals.daily_allowed(clock)
+    changes = (np.diff(mk.hashprice) != 0) | (np.diff(mk.levy_usd_per_kwh) != 0)
+    changes |= np.any(allowed[:, 1:] != allowed[:, :-1], axis=0)
     # Whole days on the grid: from the first day that starts after it connects.
-    on = days[None, :] >= np.searchsorted(mk.day_start_h, table.connect_h, side="left")[:, None]
+    on_from = np.minimum(np.searchsorted(mk.day_start_h, table.connect_h, side="left"), D)
+    cuts = np.concatenate([np.flatnonzero(changes) + 1, on_from])
     lic = table.licensed[:, None]
-    share = np.where(lic, signals.daily_allowed(clock)[table.zone], 1.0)
-    grey_day = np.full(F, D)
+    grey_day = np.full(table.n, D)
     g = spec.going_grey
-    if g is not None and F:
-        limited = on & lic & (share < g.limited_below)
-        grey_day = np.where(d.grey_u < g.probability, first_run_end(limited, g.after_days), D)
-        share = np.where(days[None, :] > grey_day[:, None], 1.0, share)
-    pays_levy = lic & (days[None, :] <= grey_day[:, None])
-    bad = on & (margins(spec, mk, table, share, pays_levy, d.tariff_u) < spec.leaving.below_usd_per_mw_day)
-    exit_day = first_run_end(bad, d.patience_days) if F else grey_day
-    end_of = np.r_[mk.day_start_h[1:], np.inf]  # end of each day, inf for "never" (D)
+    if g is not None and table.n:
+        start, length = spans(cuts, D)
+        zone_limited = allowed[:, start] < g.limited_below
+        limited = (start[None, :] >= on_from[:, None]) & lic & zone_limited[table.zone]
+        grey_day = np.where(d.grey_u < g.probability, first_run_end(limited, g.after_days, start, length), D)
+        cuts = np.append(cuts, grey_day + 1)
+    start, length = spans(cuts, D)
+    after_grey = start[None, :] > grey_day[:, None]
+    share = np.where(lic & ~after_grey, allowed[:, start][table.zone], 1.0)
+    sub = Market(mk.day_start_h, mk.hashprice[start], mk.levy_usd_per_kwh[start], mk.th_per_mw)
+    margin = margins(spec, sub, table, share, lic & ~after_grey, d.tariff_u)
+    bad = (start[None, :] >= on_from[:, None]) & (margin < spec.leaving.below_usd_per_mw_day)
+    exit_day = first_run_end(bad, d.patience_days, start, length) if table.n else grey_day
+    end_of = np.append(mk.day_start_h[1:], np.inf)  # end of each day, inf for "never" (D)
     moves = [(end_of[grey_day], S.WENT_GREY, grey_day < exit_day)]
     moves.append((end_of[exit_day] + d.delay_h, S.MOVED_ABROAD, exit_day < D))
     out = [

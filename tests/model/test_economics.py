@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import Z99, binomial_ok
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.balance import dispatch, facility_load
-from sim.model.economics import first_run_end, hashprice
+from sim.model.economics import first_run_end, hashprice, spans
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.scenario.schema import Scenario
@@ -80,6 +82,24 @@ def test_first_run_end_finds_the_first_day_a_condition_has_held_long_enough():
     )
     assert first_run_end(mask, 3).tolist() == [6, 2, 8]
     assert first_run_end(mask, np.array([2, 8, 1])).tolist() == [2, 7, 8]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 6), min_size=1, max_size=12),
+    rows=st.lists(st.lists(st.booleans(), min_size=12, max_size=12), min_size=1, max_size=5),
+    need=st.integers(1, 15),
+)
+def test_first_run_end_over_runs_of_days_gives_the_days_of_the_daily_mask(lengths, rows, need):
+    """Margins are computed per run of unchanged days: the answer must be the day
+    found on the mask expanded to every day."""
+    length = np.array(lengths)
+    start = np.r_[0, np.cumsum(length)[:-1]]
+    mask = np.array([r[: len(lengths)] for r in rows], dtype=bool)
+    daily = np.repeat(mask, length, axis=1)
+    assert first_run_end(mask, need, start, length).tolist() == first_run_end(daily, need).tolist()
+    cut_start, cut_len = spans(np.array([3, 0, 3, 7, 99]), 10)
+    assert cut_start.tolist() == [0, 3, 7] and cut_len.tolist() == [3, 4, 3]
 
 
 def test_a_facility_with_a_negative_margin_leaves_after_its_patience_and_delay():
