@@ -8,7 +8,7 @@ those into results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -20,9 +20,8 @@ from sim.model.clock import Clock
 from sim.model.enforcement import Agency, campaign_start_h
 from sim.model.mining import Facilities, FacilityTable, sample_population
 from sim.model.recorder import Recorder
-from sim.model.signals import GridSignals, first_time
+from sim.model.signals import GridSignals
 from sim.scenario.schema import Exodus, Scenario
-from sim.vocab import FacilityState
 
 #: Random streams of a replication, one per component (docs/architecture.md). New
 #: streams go at the end, so that the existing ones keep their draws.
@@ -161,18 +160,11 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
     tells the miners and the agency (default: the scripted operator's, ``static.signals``)."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
-    table = sample_population(sc, clock, rng["population"])
-    # Outages and weather depend on nothing in the discrete-event model (own streams).
-    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
-    anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     if signals is None:
         signals = static.signals or GridSignals.scripted(static.allowed, clock)
-        trigger = sc.enforcement.trigger
-        if sc.enforcement.enabled and trigger is not None and trigger.after == "first_shedding":
-            before = Raw(replication, table, Recorder().arrays(), t, u, up, anomaly, 0)
-            signals = replace(signals, first_shedding_h=open_loop_shedding(static, before))
     env = CountingEnvironment()
     record = Recorder()
+    table = sample_population(sc, clock, rng["population"])
     facilities = Facilities(env, table, record)
     env.process(facilities.connections())
     if static.market is not None:
@@ -187,28 +179,7 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
+    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     start = campaign_start_h(sc.enforcement, clock, signals)
     return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, start)
-
-
-def open_loop_shedding(static: Static, raw: Raw) -> float:
-    """Start (h) of the first step with firm load shed anywhere, from a dispatch of
-    the replication's grid with its miners as they connect, before anyone responds
-    (no exits, no campaign): the open-loop stand-in for a closed-loop operator's
-    own record of its first shedding. inf if it never sheds."""
-    from sim.dispatch.balance import EPS_MW
-    from sim.model.balance import dispatch
-
-    conn = raw.facilities.connect_h
-    arriving = np.flatnonzero((conn > 0) & (conn < static.clock.horizon_h))
-    events = {
-        "t_h": conn[arriving],
-        "event": np.full(arriving.size, FacilityState.OPERATING, dtype=object),
-        "entity": arriving,
-        "zone": raw.facilities.zone[arriving],
-        "mw": raw.facilities.load_mw[arriving],
-        "count": np.zeros(arriving.size, np.int64),
-        "flag": np.zeros(arriving.size, np.int64),
-    }
-    bal = dispatch(static, replace(raw, events=events))
-    return first_time(bal.shed.sum(axis=0) > EPS_MW, static.clock.step_h)

@@ -6,8 +6,8 @@ allows (``allowed``), the campaign's trigger reads the times of the first limit,
 the first cut-off and the first shedding. Today the operator is scripted, so
 :meth:`GridSignals.scripted` builds the signals from the scenario's orders, the
 same in every replication, and, when a trigger asks for it,
-:func:`sim.model.replication.open_loop_shedding` estimates the first shedding
-from a dispatch of the replication's grid before anyone responds. A
+:func:`sim.model.openloop.open_loop_signals` adds the first shedding from a
+dispatch of the replication's grid before anyone responds. A
 closed-loop operator (a SimPy process issuing orders from the day-ahead margin)
 builds one per replication from its own orders and passes it to
 :func:`sim.model.replication.simulate`.
@@ -44,12 +44,15 @@ class GridSignals:
     start; inf: never)."""
     first_cutoff_h: float
     """Start of the first step in which any zone cuts licensed miners off entirely (h; inf: never)."""
-    first_shedding_h: float = math.inf
-    """Start of the first step in which firm load is shed anywhere (h; inf: never or
-    not known)."""
+    first_shedding_h: float | None = None
+    """Start of the first step in which firm load is shed anywhere (h; inf: never;
+    None: not known, as for a scripted operator: see
+    :func:`sim.model.openloop.open_loop_signals`)."""
 
     @classmethod
-    def scripted(cls, allowed: np.ndarray, clock: Clock, first_shedding_h: float = math.inf) -> GridSignals:
+    def scripted(
+        cls, allowed: np.ndarray, clock: Clock, first_shedding_h: float | None = None
+    ) -> GridSignals:
         """Signals of a scripted operator whose orders allow ``allowed`` (Z x T)."""
         return cls(
             allowed=allowed,
@@ -62,7 +65,13 @@ class GridSignals:
         """Hours from the start at which ``signal`` (one of :data:`SIGNALS`) comes; inf: never."""
         if signal not in SIGNALS:
             raise ValueError(f"unknown grid signal {signal!r}; expected one of {SIGNALS}")
-        return float(getattr(self, f"{signal}_h"))
+        when = getattr(self, f"{signal}_h")
+        if when is None:
+            raise ValueError(
+                f"these grid signals do not know the {signal.replace('_', ' ')}: "
+                "give the replication signals that do (sim.model.openloop.open_loop_signals)"
+            )
+        return float(when)
 
     def daily_allowed(self, clock: Clock) -> np.ndarray:
         """Mean allowed share per zone and local day (Z x D)."""

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import Z99, binomial_ok, mean_ci
 
+from sim.model.openloop import first_shedding_h, open_loop_signals
 from sim.model.replication import prepare, simulate
 from sim.model.signals import GridSignals
 from sim.scenario.schema import Scenario
@@ -157,7 +158,12 @@ def test_first_shedding_is_read_from_the_replications_grid_before_anyone_respond
         }
     )
     static = prepare(sc)
-    raw = simulate(static, 0)
     shed_from = 4 * 24 + 12
+    assert first_shedding_h(static, 0) == shed_from
+    raw = simulate(static, 0, open_loop_signals(static, 0))
     assert raw.campaign_start_h == pytest.approx(shed_from + 24)
-    assert first_inspection_h(sc) == pytest.approx(shed_from + 24)
+    ev = raw.events
+    assert ev["t_h"][ev["event"] == "inspected"].min() == pytest.approx(shed_from + 24)
+    # Scripted signals do not know it: the replication refuses rather than never starting.
+    with pytest.raises(ValueError, match="do not know the first shedding"):
+        simulate(static, 0)
