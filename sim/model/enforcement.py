@@ -17,12 +17,14 @@ import heapq
 import math
 
 import numpy as np
+import pandas as pd
 import simpy
 
+from sim.model import network
 from sim.model.clock import Clock
 from sim.model.mining import Facilities
 from sim.model.signals import GridSignals
-from sim.scenario.schema import Duration, Enforcement
+from sim.scenario.schema import Duration, Enforcement, Scenario
 from sim.vocab import FacilityState as S
 from sim.vocab import LegalStatus
 
@@ -56,6 +58,21 @@ def campaign_start_h(spec: Enforcement, clock: Clock, signals: GridSignals | Non
     if signals is None:
         raise ValueError(f"a campaign triggered by {trig.after} needs the replication's grid signals")
     return max(signals.time_of(trig.after) + trig.delay_days * HOURS_PER_DAY, floor)
+
+
+def scripted_start(sc: Scenario) -> pd.Timestamp | None:
+    """When the scenario's campaign starts under its scripted orders (local,
+    time-zone aware), or None if it never starts or waits for a signal that
+    only a replication knows (the first shedding)."""
+    e = sc.enforcement
+    if not e.enabled or (e.trigger is not None and e.trigger.after == "first_shedding"):
+        return None
+    clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
+    allowed, _ = network.limit_factors(sc, clock)
+    hours = campaign_start_h(e, clock, GridSignals.scripted(allowed, clock))
+    if not math.isfinite(hours):
+        return None
+    return pd.Timestamp(sc.start).tz_localize(sc.timezone) + pd.Timedelta(hours=hours)
 
 
 class Agency:
