@@ -167,3 +167,44 @@ def test_first_shedding_is_read_from_the_replications_grid_before_anyone_respond
     # Scripted signals do not know it: the replication refuses rather than never starting.
     with pytest.raises(ValueError, match="do not know the first shedding"):
         simulate(static, 0)
+
+
+def test_the_scripted_start_of_a_triggered_campaign_is_marked_on_figures():
+    from sim.model.enforcement import scripted_start
+
+    sc = scenario({"trigger": {"after": "first_cutoff", "delay_days": 3}})
+    assert str(scripted_start(sc)) == "2022-01-08 00:00:00+06:00"
+    never = scenario({"trigger": {"after": "first_cutoff"}}, orders=[RATIONING])
+    assert scripted_start(never) is None
+
+
+def test_licensed_sites_gone_grey_are_found_and_treated_as_grey():
+    sc = Scenario.model_validate(
+        {
+            "name": "grey",
+            "start": "2022-01-01",
+            "end": "2022-02-01",
+            "zones": {"A": {"demand": {"peak_mw": 100}}},
+            "mining": {
+                "populations": [{"zone": "A", "legal_status": "licensed", "count": 5}],
+                "economics": {
+                    "enabled": True,
+                    "market": [{"month": "2022-01", "btc_usd": 40_000, "difficulty_t": 25}],
+                    "going_grey": {"probability": 1.0, "after_days": 2},
+                },
+            },
+            "operator": {"orders": [{"name": "rationing", "start": "2022-01-01", "licensed_limit": 0.5}]},
+            "enforcement": {
+                "enabled": True,
+                "campaign": {"start": "2022-01-05", "end": "2022-02-01"},
+                "targeting": {"statuses": ["grey"]},
+                "outcomes_grey": {"compliant": 0, "disconnected_by_force": 1},
+            },
+        }
+    )
+    raw = simulate(prepare(sc), 0)
+    ev = raw.events
+    went = ev["entity"][ev["event"] == "went_grey"]
+    forced = ev["entity"][ev["event"] == "disconnected_by_force"]
+    assert sorted(went.tolist()) == sorted(forced.tolist()) == [0, 1, 2, 3, 4]
+    assert (ev["t_h"][ev["event"] == "went_grey"] == 48).all()
