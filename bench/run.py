@@ -1,15 +1,23 @@
 """``make bench``: speed and memory of gridshed, measured in one run.
 
-Prints a table and writes ``bench/results/results.json``. Figures are ratios
-or per-event costs measured in the same run, so they travel between machines
-better than wall times. Nothing here is asserted by the test suite.
+Prints a table and writes ``bench/results/results.json``, ``scaling.md`` and
+``scaling.png``. Figures are ratios, per-event costs or CPU times measured in
+the same run, so they travel between machines better than wall times. Nothing
+here is asserted by the test suite.
 
 Measured:
+- the adequacy fast path: CPU ms per sample year of the IEEE RTS-79 (32
+  units, 8,736 hourly loads, one core) against a bare numpy Monte Carlo of the
+  same system (:mod:`adequacy`);
+- 15-minute steps against hourly on the flagship (CPU per replication, and
+  where it goes: simulation, balance and metrics, moments);
+- a scaling study of the flagship (:mod:`scaling`): horizon, facilities,
+  units, step, workers (local processes and a Dask LocalCluster);
 - replications per second (2 workers) for the example and the flagship at
   hourly and 15-minute steps;
 - the model's cost per discrete event against SimPy's bare event loop;
 - speed-up from 1 to 2 workers;
-- peak memory (RSS) of a run of 100 and of 10,000 replications;
+- peak memory (RSS) of a run of 100 and of 3,000 replications;
 - time of a 9-variant sweep.
 """
 
@@ -23,12 +31,16 @@ import sys
 import time
 from pathlib import Path
 
+import adequacy
+import scaling
 import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios/examples/two_zones.yaml"
 FLAGSHIP = ROOT / "scenarios/kazakhstan_2021_22.yaml"
 OUT = ROOT / "bench/results"
+#: Replications of the long run of the memory measure (against 100).
+MEMORY_REPLICATIONS = 3000
 
 
 def bare_simpy_per_event(n: int = 300_000) -> float:
@@ -134,9 +146,30 @@ def sweep_seconds(path: Path, reps: int) -> float | None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     flagship = FLAGSHIP if FLAGSHIP.exists() else EXAMPLE
+    t0 = time.perf_counter()
     r: dict[str, object] = {
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     }
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.0f} s] {msg}", flush=True)
+
+    log("adequacy fast path: IEEE RTS-79, gridshed against a bare numpy Monte Carlo")
+    r.update(adequacy.cpu_per_year())
+    log("15-minute steps against hourly (flagship, one core)")
+    for label, ms in scaling.phases(flagship, {"1h": [], "15min": ["step_h=0.25"]}).items():
+        for k, v in ms.items():
+            r[f"flagship_{label}_{k}_ms"] = v
+    r["flagship_15min_vs_hourly_cpu"] = r["flagship_15min_total_ms"] / r["flagship_1h_total_ms"]
+    log("scaling study")
+    dims = scaling.study(flagship, log)
+    workers, extra = scaling.workers_study(flagship, log=log)
+    dims.append(workers)
+    r.update(extra)
+    for d in dims:
+        r[f"scaling_exponent_{d.name}"] = d.exponent
+    scaling.write_outputs(dims, OUT)
+    log("per-event cost against bare SimPy")
     bare = bare_simpy_per_event()
     r["simpy_bare_us_per_event"] = bare * 1e6
     for name, path in (("example", EXAMPLE), ("flagship", flagship)):
@@ -146,27 +179,52 @@ def main() -> None:
         r[f"{name}_des_cost_vs_bare_simpy"] = m["des_s_per_event"] / bare
         r[f"{name}_replication_us_per_event"] = m["replication_s_per_event"] * 1e6
         r[f"{name}_replication_ms"] = m["replication_ms"]
-    r["example_reps_per_s_2_workers"] = reps_per_second(EXAMPLE, 400, 2)
-    one = reps_per_second(flagship, 400, 1)
-    two = reps_per_second(flagship, 1000, 2)
+    log("replications per second")
+    r["example_reps_per_s_2_workers"] = reps_per_second(EXAMPLE, 400, 2, rounds=1)
+    # 1 and 2 workers on the flagship: the runs of the workers study.
+    one, two = extra["flagship_reps_per_s_1_process"], extra["flagship_reps_per_s_2_processes"]
     r["flagship_reps_per_s_1_worker"] = one
     r["flagship_reps_per_s_2_workers"] = two
     r["speedup_1_to_2_workers"] = two / one
-    quarter = reps_per_second(flagship, 1000, 2, ("step_h=0.25",))
+    quarter = reps_per_second(flagship, 1000, 2, ("step_h=0.25",), rounds=1)
     r["flagship_15min_reps_per_s_2_workers"] = quarter
     r["cost_15min_vs_hourly"] = two / quarter
+    log("peak memory")
     m100 = peak_memory_mb(flagship, 100)
-    m10k = peak_memory_mb(flagship, 10_000)
+    m_many = peak_memory_mb(flagship, MEMORY_REPLICATIONS)
     r["peak_memory_mb_100"] = m100
-    r["peak_memory_mb_10000"] = m10k
-    r["memory_10000_vs_100"] = m10k / m100
+    r[f"peak_memory_mb_{MEMORY_REPLICATIONS}"] = m_many
+    r[f"memory_{MEMORY_REPLICATIONS}_vs_100"] = m_many / m100
+    log("sweep")
     r["sweep_9_variants_s"] = sweep_seconds(flagship, 100)
     r["sweep_replications_per_variant"] = 100
+    r["bench_wall_s"] = time.perf_counter() - t0
     (OUT / "results.json").write_text(json.dumps(r, indent=2) + "\n")
-    print(f"{'measure':45} value")
+    print(f"\n{'measure':45} value")
     for k, v in r.items():
-        print(f"{k:45} {v:.3g}" if isinstance(v, float) else f"{k:45} {v}")
-    print(f"\nwritten to {OUT / 'results.json'}")
+        print(f"{k:45} {v:.4g}" if isinstance(v, float) else f"{k:45} {v}")
+    print("\nscaling (flagship):")
+    print(scaling.table(dims).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    print("\ntargets:")
+    for name, ok in targets(r).items():
+        print(f"  {'met    ' if ok else 'NOT met'} {name}")
+    print(f"\nwritten to {OUT / 'results.json'}, {OUT / 'scaling.md'}, {OUT / 'scaling.png'}")
+
+
+def targets(r: dict) -> dict[str, bool]:
+    """The issue's targets, met or not."""
+    out = {
+        "RTS-79: <= 2 ms CPU per sample year": r["rts79_gridshed_cpu_ms_per_year"] <= 2.0,
+        "RTS-79: <= 1.5 x the bare numpy Monte Carlo": r["rts79_gridshed_vs_bare_numpy"] <= 1.5,
+        "flagship: 15-minute steps <= 1.2 x hourly (CPU per replication)": r["flagship_15min_vs_hourly_cpu"]
+        <= 1.2,
+        "Dask >= 90 % of the process pool": r["dask_vs_process_pool"] >= 0.9,
+        "Dask gives identical results": bool(r["dask_identical_results"]),
+    }
+    for k, v in r.items():
+        if k.startswith("scaling_exponent_") and k != "scaling_exponent_workers":
+            out[f"growth exponent of cost with {k.removeprefix('scaling_exponent_')} <= 1.1"] = v <= 1.1
+    return out
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+#: Longest key path shown in a problem (a hostile file may have megabyte-long keys).
+MAX_KEY_CHARS = 120
 #: A key path in scenario data: ``("links", 0, "capacity_mw")``.
 KeyPath = tuple[str | int, ...]
 
@@ -50,7 +52,8 @@ class Problem:
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
-        key = f" {self.key}:" if self.key else ""
+        text = self.key if len(self.key) <= MAX_KEY_CHARS else f"{self.key[: MAX_KEY_CHARS - 3]}..."
+        key = f" {text}:" if self.key else ""
         return f"{where}:{key} {self.message}"
 
     def __repr__(self) -> str:

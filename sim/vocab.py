@@ -130,6 +130,8 @@ _METRICS = (
     Metric(
         "peak_shortfall_mw", "deepest shortfall (MW)", "MW", 0, per_zone=True, headline=True, difference=True
     ),
+    Metric("eue_after_campaign_mwh", "EUE after the campaign start (MWh)", "MWh", 0),
+    Metric("lole_after_campaign_h", "LOLE after the campaign start (h)", "h", 1),
     Metric("curtailed_mwh", "licensed mining curtailed (MWh)", "MWh", 0),
     Metric("imports_mwh", "imports (MWh)", "MWh", 0),
     Metric("peak_demand_mw", "national peak demand (MW)", "MW", 0),

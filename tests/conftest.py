@@ -14,10 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from sim.cli import main
 from sim.model.replication import prepare
 from sim.scenario.load import load_scenario
+
+#: Hypothesis profiles: ``test`` (make test: few examples, the same ones every time)
+#: and ``fuzz`` (make fuzz: ``--hypothesis-profile=fuzz``, many random examples).
+FUZZ_EXAMPLES = 2000
+_HYPOTHESIS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("test", max_examples=200, derandomize=True, **_HYPOTHESIS)
+settings.register_profile("fuzz", max_examples=FUZZ_EXAMPLES, **_HYPOTHESIS)
+settings.load_profile("test")
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"

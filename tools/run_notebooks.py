@@ -1,26 +1,36 @@
-"""Run the project's notebooks with nbclient: ``python -m tools.run_notebooks FILES``.
+"""Run the project's notebooks with papermill: ``python -m tools.run_notebooks FILES``.
 
-Each notebook runs in a fresh kernel of *this* Python interpreter (so the
-virtual environment's ``sim`` is the one imported, whatever kernels are
-registered on the machine), with the notebook's folder as working directory.
+The notebooks are parameterised (a cell tagged ``parameters``: the scenario
+file, the replications); papermill injects the values given with ``-p NAME
+VALUE`` after that cell. Each notebook runs in a fresh kernel of *this* Python
+interpreter (so the virtual environment's ``sim`` is the one imported, whatever
+kernels are registered on the machine), with the notebook's folder as working
+directory.
 
 - ``python -m tools.run_notebooks notebooks/*.ipynb``: execute and save the outputs in place;
 - ``--check``: execute without writing (what the tests do);
-- ``--clear``: strip outputs and execution counts without executing (notebooks
-  are committed that way).
+- ``--clear``: strip outputs, execution counts, papermill's metadata and any
+  injected parameters without executing (notebooks are committed that way).
+
+The same works with papermill's own command, e.g. ``.venv/bin/papermill
+notebooks/02_crackdown_relief.ipynb out.ipynb -p replications 400``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 #: Seconds a single cell may run.
 CELL_TIMEOUT_S = 600
+#: Tag of the cell papermill adds with the parameters given.
+INJECTED = "injected-parameters"
 
 
 def _kernel_manager():
@@ -43,41 +53,57 @@ def _kernel_manager():
     return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
 
 
-def execute(path: str | Path, write: bool = True, timeout: int = CELL_TIMEOUT_S) -> float:
-    """Execute the notebook at ``path`` top to bottom; return the seconds it took.
+def execute(
+    path: str | Path,
+    write: bool = True,
+    parameters: dict[str, Any] | None = None,
+    output: str | Path | None = None,
+    cwd: str | Path | None = None,
+    timeout: int = CELL_TIMEOUT_S,
+) -> float:
+    """Execute the notebook at ``path`` top to bottom with papermill; return the
+    seconds it took.
 
-    Raises :class:`nbclient.exceptions.CellExecutionError` on the first failing
-    cell. With ``write``, the executed notebook (with outputs) replaces the file.
+    ``parameters`` are injected after the cell tagged ``parameters``. The
+    executed notebook is written to ``output`` if given, else (with ``write``)
+    over ``path``. ``cwd``: the kernel's working directory (default: the
+    notebook's folder). Raises :class:`papermill.PapermillExecutionError` on the
+    first failing cell.
     """
-    from nbclient import NotebookClient
+    import papermill
 
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        km=_kernel_manager(),
-        timeout=timeout,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-    )
+    target = output if output is not None else (path if write else None)
     t0 = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - t0
-    if write:
-        nbformat.write(nb, path)
-    return elapsed
+    papermill.execute_notebook(
+        str(path),
+        None if target is None else str(target),
+        parameters=parameters or {},
+        cwd=str(Path(cwd or path.parent).resolve()),
+        progress_bar=False,
+        km=_kernel_manager(),
+        execution_timeout=timeout,
+    )
+    return time.perf_counter() - t0
 
 
 def clear(path: str | Path) -> bool:
-    """Strip outputs, execution counts, execution metadata and the Python version
-    the kernel reported; return whether the file changed."""
+    """Strip outputs, execution counts, execution and papermill metadata, cells
+    of injected parameters and the Python version the kernel reported; return
+    whether the file changed."""
     path = Path(path)
     before = path.read_text(encoding="utf-8")
     nb = nbformat.reads(before, as_version=4)
+    nb.cells = [c for c in nb.cells if INJECTED not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-        cell.metadata.pop("execution", None)
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+    nb.metadata.pop("papermill", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     after = nbformat.writes(nb) + "\n"
     if after != before:
@@ -86,16 +112,35 @@ def clear(path: str | Path) -> bool:
     return False
 
 
+def parameter(text: str) -> Any:
+    """A parameter's value from the command line: a Python literal (number,
+    string in quotes, list ...) or else the text itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: execute (or clear) notebooks; exit 1 if any fails."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.run_notebooks", description=__doc__.splitlines()[0]
     )
     parser.add_argument("files", nargs="+", type=Path, help="notebooks (.ipynb)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter of the notebooks, e.g. -p replications 400 -p scenario path/to.yaml",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="execute without writing outputs")
     mode.add_argument("--clear", action="store_true", help="strip outputs, do not execute")
     args = parser.parse_args(argv)
+    params = {name: parameter(value) for name, value in args.parameter}
     failed = 0
     total = 0.0
     for f in args.files:
@@ -103,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{f}: {'cleared' if clear(f) else 'already clear'}")
             continue
         try:
-            seconds = execute(f, write=not args.check)
+            seconds = execute(f, write=not args.check, parameters=params)
         except Exception as exc:  # report every notebook, then fail
             failed += 1
             print(f"{f}: FAILED\n{exc}", file=sys.stderr)

@@ -8,6 +8,9 @@ shared by several commands are declared once in :mod:`sim.cli.options`.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -24,6 +27,8 @@ LAZY = {
     "compare": "sim.cli.compare:compare_command",
     "sweep": "sim.cli.sweep:sweep_command",
     "plot": "sim.cli.plot:plot_command",
+    "calibrate": "sim.cli.calibrate:calibrate_command",
+    "sensitivity": "sim.cli.calibrate:sensitivity_command",
 }
 
 
@@ -44,6 +49,35 @@ class _Group(click.Group):
             except (ImportError, AttributeError):
                 return None
         return super().get_command(ctx, name)
+
+    #: Whether the last command was stopped by a signal.
+    interrupted = False
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command; SIGINT and SIGTERM end it with one line and 130 or 143."""
+        from sim.cli.stop import Interrupted, stop_on_signals
+
+        self.interrupted = False
+        with stop_on_signals():
+            try:
+                return super().main(*args, **kwargs)
+            except Interrupted as exc:
+                self.interrupted = True
+                click.echo(f"interrupted by {exc.name}; stopped", err=True)
+                sys.exit(exc.status)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The program itself (not a test runner): after an interrupt, exit at once,
+        without waiting for threads of the libraries at interpreter exit."""
+        try:
+            return self.main(*args, **kwargs)
+        except SystemExit as exc:
+            if self.interrupted:
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(Exception):
+                        stream.flush()
+                os._exit(exc.code if isinstance(exc.code, int) else 1)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -83,10 +83,15 @@ def compare_command(
 
     opt.check_folder_name(name)
     loaded, base = _load_all(scenarios, baseline, overrides)
-    t0 = time.perf_counter()
-    cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner())
-    elapsed = time.perf_counter() - t0
-    folder = write_comparison(cmp, runs.out / name, figures=figures)
+    ref = base if base is not None else loaded[0]
+    reps = ref.replications if runs.replications is None else runs.replications
+    each = loaded * (2 if counterfactual else 1) + ([base] if base is not None else [])
+    opt.check_size(opt.run_size(each, reps, runs.workers), runs.allow_large)
+    with opt.output_folder(runs.out, name, runs.overwrite) as target:
+        t0 = time.perf_counter()
+        cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner())
+        elapsed = time.perf_counter() - t0
+        folder = write_comparison(cmp, target, figures=figures)
     if not runs.quiet:
         click.echo(comparison_text(cmp))
         click.echo(f"{len(cmp.elapsed_s)} runs in {elapsed:.1f} s; written to {folder}")

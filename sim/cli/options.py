@@ -6,15 +6,22 @@ an argument; their name, type and default never change.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.base import name_problem
+from sim.scenario.schema import Scenario
+from sim.scenario.size import Size, combine, estimate
+
+if TYPE_CHECKING:
+    from sim.report.outfolder import Reservation
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -71,6 +78,17 @@ def quiet(help: str = "No progress and no table.") -> Decorator:
     return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
+OVERWRITE = click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing output folder (default: write NAME-2, NAME-3, ... beside it).",
+)
+ALLOW_LARGE = click.option(
+    "--allow-large",
+    is_flag=True,
+    help="Run even if the size estimate (steps, replications, facilities, events, memory) "
+    "exceeds the limits; gridshed validate prints the estimate.",
+)
 WORKERS = click.option(
     "-w", "--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."
 )
@@ -92,6 +110,8 @@ class Runs:
     out: Path
     executor: str
     quiet: bool
+    allow_large: bool
+    overwrite: bool
 
     def runner(self) -> dict[str, Any]:
         """Keyword arguments of the runners (``compare``, ``run_variants``)."""
@@ -107,13 +127,60 @@ def several_runs(f: Callable[..., Any]) -> Callable[..., Any]:
         runs = Runs(**{k.name: kwargs.pop(k.name) for k in fields(Runs)})
         return f(runs=runs, **kwargs)
 
-    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet())(command)
+    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet(), ALLOW_LARGE, OVERWRITE)(command)
 
 
 def check_folder_name(name: str) -> None:
-    """Raise :class:`ScenarioError` unless ``name`` is a plain folder name (``--name``)."""
-    if not name or "/" in name or name in (".", ".."):
-        raise ScenarioError(Problem(f"--name must be a plain folder name, got {name!r}", "--name"))
+    """Raise :class:`ScenarioError` unless ``name`` is a plain folder name (``--name``),
+    by the rule of scenario names."""
+    problem = name_problem(name)
+    if problem:
+        message = f"--name must be a plain folder name ({problem}), got {name!r}"
+        raise ScenarioError(Problem(message, "--name"))
+
+
+def run_size(
+    scenarios: Sequence[Scenario],
+    replications: int | None,
+    workers: int | None,
+    keep: bool = False,
+) -> Size:
+    """The estimated size of running ``scenarios`` one after the other (``workers``
+    default: all cores, as the runners; ``keep``: every time series kept in memory)."""
+    from sim.experiments.ensemble import default_workers
+
+    n = default_workers() if workers is None else workers
+    return combine(estimate(sc, replications, n, keep) for sc in scenarios)
+
+
+def check_size(size: Size, allow_large: bool, where: str | Path | None = None) -> None:
+    """Raise :class:`ScenarioError` if ``size`` exceeds the limits and ``allow_large``
+    is not given; the message lists what is too large and the whole estimate."""
+    problems = size.problems()
+    if problems and not allow_large:
+        raise ScenarioError(
+            Problem(
+                f"too large to run: {'; '.join(problems)} (estimate: {size.describe()}); "
+                "give --allow-large to run it anyway",
+                where,
+            )
+        )
+
+
+@contextlib.contextmanager
+def output_folder(parent: Path, name: str, overwrite: bool) -> Iterator[Reservation]:
+    """Reserve ``parent/name`` before a run (:func:`sim.report.outfolder.reserve`);
+    say so on standard error when the results go to another name."""
+    from sim.report.outfolder import reserve
+
+    with reserve(parent, name, overwrite) as folder:
+        if folder.path.name != name:
+            click.echo(
+                f"note: {parent / name} exists or is being written; writing to {folder.path} "
+                "(--overwrite replaces it)",
+                err=True,
+            )
+        yield folder
 
 
 def progress(quiet: bool) -> bool | None:

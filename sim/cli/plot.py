@@ -48,5 +48,15 @@ def plot_command(run_dir: Path, reported: tuple[str, ...]) -> None:
 
     ref = parse_reported(reported)
     run = RunData.load(run_dir)
-    for path in write_figures(run, run_dir / "figures", reported=ref):
+    try:
+        paths = write_figures(run, run_dir / "figures", reported=ref)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        # The files read, but their content is not what gridshed writes (edited, mixed up).
+        raise ScenarioError(
+            Problem(
+                f"damaged run folder: its tables do not hold what gridshed writes ({type(exc).__name__})",
+                run_dir,
+            )
+        ) from None
+    for path in paths:
         click.echo(str(path))

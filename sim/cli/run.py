@@ -36,6 +36,8 @@ from sim.scenario.load import load_scenario
 )
 @opt.figures("Write PNG figures.")
 @opt.quiet("No progress bar and no table.")
+@opt.ALLOW_LARGE
+@opt.OVERWRITE
 def run(
     scenario: Path,
     replications: int | None,
@@ -51,6 +53,8 @@ def run(
     counterfactual: bool,
     figures: bool,
     quiet: bool,
+    allow_large: bool,
+    overwrite: bool,
 ) -> None:
     """Run SCENARIO's replications and write DIR/<name>/ (see --out)."""
     from sim.experiments.ensemble import run_ensemble
@@ -65,38 +69,44 @@ def run(
         from sim.experiments.compare import without_crackdown
 
         base_sc = without_crackdown(sc)
-    t0 = time.perf_counter()
-    shared = {
-        "workers": workers,
-        "executor": executor,
-        "scheduler": scheduler,
-        "progress": opt.progress(quiet),
-    }
-    result = run_ensemble(
-        sc,
-        replications=replications,
-        seed=seed,
-        keep_timeseries=keep_timeseries,
-        precision_mw=precision,
-        **shared,
-    )
-    extra = None
-    if base_sc is not None:
-        from sim.experiments.compare import baseline_differences
-        from sim.results.paired import baseline_summary
+    both = [sc] if base_sc is None else [sc, base_sc]
+    opt.check_size(opt.run_size(both, replications, workers, keep_timeseries), allow_large, scenario)
+    with opt.output_folder(out, sc.name, overwrite) as folder:
+        t0 = time.perf_counter()
+        shared = {
+            "workers": workers,
+            "executor": executor,
+            "scheduler": scheduler,
+            "progress": opt.progress(quiet),
+        }
+        result = run_ensemble(
+            sc,
+            replications=replications,
+            seed=seed,
+            keep_timeseries=keep_timeseries,
+            precision_mw=precision,
+            **shared,
+        )
+        extra = None
+        if base_sc is not None:
+            from sim.experiments.compare import baseline_differences
+            from sim.results.paired import baseline_summary
 
-        _, diff = baseline_differences(result, base_sc, **shared)
-        extra = {"baseline": baseline_summary(base_sc.name, diff)}
-        if counterfactual and sc.target is not None:
-            from sim.results.relief import counterfactual as counterfactual_relief
+            _, diff = baseline_differences(result, base_sc, **shared)
+            extra = {"baseline": baseline_summary(base_sc.name, diff)}
+            if counterfactual and sc.target is not None:
+                from sim.results.relief import counterfactual as counterfactual_relief
 
-            extra["relief"] = {**result.summary()["relief"], "counterfactual": counterfactual_relief(diff)}
-    elapsed = time.perf_counter() - t0
-    folder = write_run(result, out, figures=figures, extra=extra)
+                extra["relief"] = {
+                    **result.summary()["relief"],
+                    "counterfactual": counterfactual_relief(diff),
+                }
+        elapsed = time.perf_counter() - t0
+        written = write_run(result, folder, figures=figures, extra=extra)
     if not quiet:
         click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
         click.echo(result_table({**result.summary(), **(extra or {})}))
         if extra:
             click.echo("")
             click.echo(baseline_table(extra["baseline"]))
-        click.echo(f"\nwritten to {folder}")
+        click.echo(f"\nwritten to {written}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from sim.cli import options as opt
 from sim.errors import Problem, ScenarioError
 from sim.experiments.sweep import SWEEP_METRICS
+from sim.scenario.size import LIMITS, combine
 from sim.vocab import DIFFERENCES
 
 #: Columns printed after the swept keys and the chosen metric.
@@ -32,9 +34,11 @@ PRINTED_DIGITS = 2
 @click.option(
     "--metric",
     type=click.Choice(SWEEP_METRICS),
-    default="probability_within",
+    default="probability_reached",
     show_default=True,
-    help="What the heatmap shows (probability_within needs the scenario's target).",
+    help="What the heatmap shows: probability_reached (relief at least target - tolerance, grows "
+    "with enforcement), probability_within (inside the band; falls again past it); both need the "
+    "scenario's target.",
 )
 @click.option("--name", help="Name of the output folder in --out (default: sweep_<scenario name>).")
 @opt.figures("Write heatmap.png.")
@@ -55,7 +59,19 @@ def sweep_command(
     from sim.report.tables import num
 
     grid = parse_grid(settings)
+    n_variants = math.prod(len(v) for v in grid.values())
+    if n_variants > LIMITS.runs and not runs.allow_large:
+        raise ScenarioError(
+            Problem(
+                f"too large to run: {n_variants:,} variants (limit {LIMITS.runs:,}); "
+                "give --allow-large to run them anyway",
+                "--set",
+            )
+        )
     base, variants = load_variants(scenario, grid)
+    reps = [sc.replications if runs.replications is None else runs.replications for _, sc in variants]
+    size = combine(opt.run_size([sc], n, runs.workers) for n, (_, sc) in zip(reps, variants, strict=True))
+    opt.check_size(size, runs.allow_large, scenario)
     if metric.startswith("probability_") and base.target is None:
         raise ScenarioError(
             Problem(
@@ -67,10 +83,11 @@ def sweep_command(
     if name is not None:
         opt.check_folder_name(name)
     runner = runs.runner()
-    if runner["report"]:
-        runner["report"](f"{len(variants)} variants of {base.name}")
-    sw = run_variants(base, variants, **runner)
-    folder = write_sweep(sw, runs.out / (name or f"sweep_{base.name}"), metric=metric, figures=figures)
+    with opt.output_folder(runs.out, name or f"sweep_{base.name}", runs.overwrite) as target:
+        if runner["report"]:
+            runner["report"](f"{len(variants)} variants of {base.name}")
+        sw = run_variants(base, variants, **runner)
+        folder = write_sweep(sw, target, metric=metric, figures=figures)
     if not runs.quiet:
         keys = list(grid)
         cols = [*keys, metric] if metric in sw.table else keys

@@ -9,18 +9,29 @@ from pathlib import Path
 import click
 
 from sim.cli import BAD_INPUT
+from sim.cli import options as opt
 from sim.errors import ScenarioError
 from sim.scenario.load import load_scenario
 
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario FILES; print one line per file."""
+@opt.replications("Replications to size the run for (default: the scenario's).")
+@opt.WORKERS
+@opt.ALLOW_LARGE
+def validate(
+    files: tuple[Path, ...], replications: int | None, workers: int | None, allow_large: bool
+) -> None:
+    """Check scenario FILES; print one line per file, then the estimated size of its run.
+
+    A file whose run would exceed the size limits fails, unless --allow-large.
+    """
     failed = False
     for f in files:
         try:
             sc = load_scenario(f)
+            size = opt.run_size([sc], replications, workers)
+            opt.check_size(size, allow_large, f)
         except ScenarioError as exc:
             click.echo(f"error: {exc}", err=True)
             failed = True
@@ -29,6 +40,7 @@ def validate(files: tuple[Path, ...]) -> None:
             f"{f}: ok ({sc.name}, {len(sc.zones)} zones, "
             f"{sum(u.count for u in sc.generation.units)} units, {sc.n_steps} steps)"
         )
+        click.echo(f"  size: {size.describe()}")
     if failed:
         sys.exit(BAD_INPUT)
 

@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
+from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, prepare, simulate
 from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
@@ -32,6 +34,97 @@ from sim.scenario.schema import Scenario
 CHUNK = 25
 #: Replications whose events and facilities are kept in full.
 KEEP_RECORDS = 5
+#: Runs of steps per block when summing a series over a chunk's replications.
+BLOCK = 2048
+#: Series whose moments over replications are kept, per step.
+SERIES = (*ZONE_SERIES, *RELIEF_SERIES)
+
+
+@dataclass
+class RunMoments:
+    """Moments of a series over replications, constant on runs of steps."""
+
+    starts: np.ndarray
+    """First step of each run."""
+    moments: Moments
+    """Count, mean and sum of squared deviations, runs on the last axis."""
+    n_steps: int
+
+    def merge(self, other: RunMoments) -> RunMoments:
+        """Combine with the moments of the replications that follow (exactly
+        :meth:`Moments.merge` of the per-step arrays)."""
+        if self.moments.n == 0:
+            return other
+        if other.moments.n == 0:
+            return self
+        starts = union(self.n_steps, self.starts, other.starts)
+        a, b = _on(self, starts), _on(other, starts)
+        a.merge(b)
+        return RunMoments(starts, a, self.n_steps)
+
+    def expand(self) -> Moments:
+        """The per-step :class:`Moments`."""
+        m = _on(self, self.starts)
+        if m.n:
+            m.mean = Steps(self.starts, m.mean, self.n_steps).expand()
+            m.m2 = Steps(self.starts, m.m2, self.n_steps).expand()
+        return m
+
+
+def _on(rm: RunMoments, starts: np.ndarray) -> Moments:
+    m = Moments()
+    m.n = rm.moments.n
+    if m.n:
+        m.mean = Steps(rm.starts, rm.moments.mean, rm.n_steps).on(starts)
+        m.m2 = Steps(rm.starts, rm.moments.m2, rm.n_steps).on(starts)
+    return m
+
+
+def run_moments(series: list[Steps]) -> RunMoments:
+    """Moments over replications of one series each (in order): the same
+    numbers as adding the per-step arrays one by one to :class:`Sums`, computed
+    on the runs of the union of their changes, for all replications at once
+    (by blocks of :data:`BLOCK` runs, which stay in the cache)."""
+    n, r = series[0].n, len(series)
+    values = np.concatenate([s.values for s in series], axis=-1)
+    ks = np.array([s.k for s in series])
+    starts = series[0].starts
+    if all(s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series):
+        idx = None  # the same runs in every replication
+    else:
+        # The union of the runs' starts, and each replication's run at each of
+        # them: its runs follow the previous replications' in ``values``, so
+        # that is a count of all the runs started up to there.
+        own = np.concatenate([s.starts for s in series])
+        mask = np.zeros(n, dtype=bool)
+        mask[own] = True
+        starts = np.flatnonzero(mask)
+        begins = np.zeros(r * starts.size, dtype=bool)
+        begins[(np.cumsum(mask) - 1)[own] + np.repeat(np.arange(r) * starts.size, ks)] = True
+        idx = (np.cumsum(begins) - 1).reshape(r, starts.size)
+    shape = (*values.shape[:-1], starts.size)
+    sums = Sums()
+    sums.n, sums.shift, sums.s, sums.q = r, np.empty(shape), np.empty(shape), np.empty(shape)
+    for a in range(0, starts.size, BLOCK):
+        if idx is None:
+            x = values.reshape(*shape[:-1], r, starts.size)[..., a : a + BLOCK]
+        else:
+            x = np.take(values, idx[:, a : a + BLOCK], axis=-1)  # replications on the last axis but one
+        shift = x[..., 0, :]
+        sums.shift[..., a : a + BLOCK] = shift
+        d = x - shift[..., None, :]
+        sums.s[..., a : a + BLOCK] = _sequential_sum(d)
+        d *= d
+        sums.q[..., a : a + BLOCK] = _sequential_sum(d)
+    return RunMoments(starts, sums.moments(), n)
+
+
+def _sequential_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the last axis but one, a slice at a time, as ``+=`` in a loop
+    does (numpy sums pairwise instead when the slices are single elements)."""
+    if a.shape[-1] > 1:
+        return a.sum(axis=-2)
+    return np.add.accumulate(a, axis=-2)[..., -1, :]
 
 
 @dataclass
@@ -40,7 +133,7 @@ class Chunk:
 
     index: int
     rows: list[dict[str, float]]
-    moments: dict[str, Moments]
+    moments: dict[str, RunMoments]
     events: list[pd.DataFrame]
     facilities: list[pd.DataFrame]
     series: list[dict[str, np.ndarray]]
@@ -50,22 +143,20 @@ class Chunk:
 def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bool = False) -> Chunk:
     """Run replications ``start .. stop - 1`` and reduce them."""
     rows, events, facilities, kept = [], [], [], []
-    sums = {name: Sums() for name in (*ZONE_SERIES, *RELIEF_SERIES)}
+    runs: dict[str, list[Steps]] = {name: [] for name in SERIES}
     sim_events = 0
     for rep in range(start, stop):
         res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
         rows.append({"replication": rep, **res.summary})
-        for name, arr in res.zone_series.items():
-            sums[name].add(arr)
-        for name, arr in res.relief_series.items():
-            sums[name].add(arr)
+        for name, steps in (*res.zone_series.runs.items(), *res.relief_series.runs.items()):
+            runs[name].append(steps)
         if res.events is not None:
             events.append(res.events)
             facilities.append(res.facilities)
         if keep_series:
             kept.append({**res.zone_series, **res.relief_series})
         sim_events += res.sim_events
-    moments = {name: acc.moments() for name, acc in sums.items()}
+    moments = {name: run_moments(runs[name]) for name in SERIES}
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)
 
 
@@ -151,13 +242,16 @@ def run_ensemble(
                 merged.add(runner.run(total, total + more, update))
                 total += more
         close()
+    except BaseException:  # an error or an interrupt: stop the workers now
+        runner.abort()
+        raise
     finally:
         runner.shutdown()
     return EnsembleResult(
         scenario=sc.model_copy(update={"replications": total}),
         static=static,
         replications=pd.DataFrame(merged.rows),
-        moments=merged.moments,
+        moments={n: merged.moments[n].expand() if n in merged.moments else Moments() for n in SERIES},
         events=pd.concat(merged.events, ignore_index=True) if merged.events else pd.DataFrame(),
         facilities=pd.concat(merged.facilities, ignore_index=True) if merged.facilities else pd.DataFrame(),
         sim_events=merged.sim_events,
@@ -168,9 +262,7 @@ def run_ensemble(
 @dataclass
 class _Merged:
     rows: list[dict[str, float]] = field(default_factory=list)
-    moments: dict[str, Moments] = field(
-        default_factory=lambda: {n: Moments() for n in (*ZONE_SERIES, *RELIEF_SERIES)}
-    )
+    moments: dict[str, RunMoments] = field(default_factory=dict)
     events: list[pd.DataFrame] = field(default_factory=list)
     facilities: list[pd.DataFrame] = field(default_factory=list)
     series: list[dict[str, np.ndarray]] = field(default_factory=list)
@@ -180,7 +272,7 @@ class _Merged:
         """Append a chunk, or another merged run that follows this one."""
         self.rows += c.rows
         for name, m in c.moments.items():
-            self.moments[name].merge(m)
+            self.moments[name] = self.moments[name].merge(m) if name in self.moments else m
         self.events += c.events
         self.facilities += c.facilities
         self.series += c.series
@@ -199,29 +291,14 @@ class _Runner:
         self.client = None
         self.cluster = None
         if self.kind == "process":
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
         elif self.kind == "dask":
+            self.client, self.cluster = dask_client(scheduler, workers)
             try:
-                from dask.distributed import Client, LocalCluster
-            except ImportError:
-                from sim.errors import Problem, ScenarioError
-
-                raise ScenarioError(
-                    Problem(
-                        "needs dask.distributed: install it with `pip install -e '.[dask]'` "
-                        "(make test installs it too)",
-                        "--executor dask",
-                    )
-                ) from None
-
-            if scheduler:
-                self.client = Client(scheduler)
-            else:
-                self.cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                self.client = Client(self.cluster)
-            self.remote_static = self.client.scatter(static, broadcast=True)
+                self.remote_static = self.client.scatter(static, broadcast=True)
+            except BaseException:
+                self.abort()
+                raise
 
     def run(self, start: int, stop: int, update: Progress) -> _Merged:
         merged = _Merged()
@@ -273,10 +350,19 @@ class _Runner:
                     stream.add(submit(*job))
         return merged
 
+    def abort(self) -> None:
+        """Stop at once: cancel what is queued and end the worker processes."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            stop_pool(pool)
+        self.shutdown()
+
     def shutdown(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
         if self.client is not None:
-            self.client.close()
+            client, self.client = self.client, None
+            client.close(timeout=CLOSE_TIMEOUT_S)
         if self.cluster is not None:
-            self.cluster.close()
+            cluster, self.cluster = self.cluster, None
+            cluster.close(timeout=CLOSE_TIMEOUT_S)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.model.replication import Static
 from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES
@@ -33,6 +34,7 @@ class EnsembleResult:
     sim_events: int
     series: list[dict[str, np.ndarray]] = field(default_factory=list)
     """Full time series per replication, only with ``keep_timeseries``."""
+    _timeseries: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -87,31 +89,46 @@ class EnsembleResult:
         the interval is that of the mean (Student t) and ``std`` the spread
         between replications. Variables are in MW, except ``loss_of_load``,
         whose mean is the probability that the zone sheds load at that step.
+        Built once from one concatenation of the moments' arrays.
         """
+        if self._timeseries is None:
+            self._timeseries = self._build_timeseries()
+        return self._timeseries.copy(deep=False)
+
+    def _build_timeseries(self) -> pd.DataFrame:
         idx = self.static.clock.index
-        n = self.n
-        tq = t_quantile(n)
-        frames = []
-        for name in ZONE_SERIES:
-            m = self.moments[name]
-            for z, zone in enumerate(self.static.zones):
-                frames.append(_series_frame(idx, zone, name, m.mean[z], m.std[z], tq, n))
-        for name in RELIEF_SERIES:
-            m = self.moments[name]
-            frames.append(_series_frame(idx, "national", name, m.mean, m.std, tq, n))
-        return pd.concat(frames, ignore_index=True)
+        n, T = self.n, len(idx)
+        blocks = [(zone, name, z) for name in ZONE_SERIES for z, zone in enumerate(self.static.zones)]
+        blocks += [("national", name, None) for name in RELIEF_SERIES]
+        mean = np.concatenate([_row(self.moments[name].mean, z, T) for _, name, z in blocks])
+        std = np.concatenate([_row(self.moments[name].std, z, T) for _, name, z in blocks])
+        half = t_quantile(n) * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+        return pd.DataFrame(
+            {
+                "time": idx[np.tile(np.arange(T), len(blocks))],
+                "zone": _labels([b[0] for b in blocks], T),
+                "variable": _labels([b[1] for b in blocks], T),
+                "mean": mean,
+                "std": std,
+                "ci95_low": mean - half,
+                "ci95_high": mean + half,
+            },
+            copy=False,
+        )
 
 
-def _series_frame(idx: pd.DatetimeIndex, zone: str, name: str, mean, std, tq: float, n: int) -> pd.DataFrame:
-    half = tq * std / math.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
-    return pd.DataFrame(
-        {
-            "time": idx,
-            "zone": zone,
-            "variable": name,
-            "mean": mean,
-            "std": std,
-            "ci95_low": mean - half,
-            "ci95_high": mean + half,
-        }
-    )
+def _row(a: Any, z: int | None, n: int) -> np.ndarray:
+    """One zone's row of a moment (or the national series), as ``n`` floats."""
+    return np.broadcast_to(np.asarray(a if z is None else a[z], dtype=float), (n,))
+
+
+def _labels(values: list[str], n: int) -> pd.Series:
+    """Each of ``values`` repeated ``n`` times, as pandas' default string dtype,
+    built from Arrow buffers (no Python string per row)."""
+    enc = [v.encode() for v in values]
+    lengths = np.repeat(np.array([len(b) for b in enc], dtype=np.int64), n)
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = b"".join(b * n for b in enc)
+    arr = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", np.nan)), copy=False)

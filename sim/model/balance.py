@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dispatch.balance import solve_balance
+from sim.dispatch.adequacy import SLACK, short_steps
+from sim.dispatch.balance import shed_blocks, solve_balance
+from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
 from sim.model import generation
 from sim.model.mining import licensed_after
 from sim.model.replication import Raw, Static
@@ -66,8 +68,7 @@ class Segments:
     @classmethod
     def every_step(cls, n_steps: int) -> Segments:
         """One run per step (no compression)."""
-        idx = np.arange(n_steps)
-        return cls(idx, np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
+        return cls(every_step(n_steps), np.ones(n_steps, dtype=np.int64), np.arange(n_steps + 1))
 
     @property
     def n(self) -> int:
@@ -119,14 +120,67 @@ def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tupl
     return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
 
 
-def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
+@dataclass
+class RunBalance:
+    """The operator's dispatch of one replication as series constant on runs of
+    steps (all zones x runs, MW); fields as in :class:`Balance`."""
+
+    demand: Steps
+    grey: Steps
+    licensed: Steps
+    allowed: Steps
+    generation: Steps
+    imports: Steps
+    served: Steps
+    shed: Steps
+    curtailed: Steps
+    flow_up: Steps
+    relief_limits: Steps
+    """Licensed load held back by lasting orders, national (MW)."""
+    import_cap: np.ndarray
+    up_cap: np.ndarray
+    down_cap: np.ndarray
+
+    def expand(self) -> Balance:
+        """The per-step :class:`Balance`."""
+        return Balance(
+            demand=self.demand.expand(),
+            grey=self.grey.expand(),
+            licensed=self.licensed.expand(),
+            allowed=self.allowed.expand(),
+            generation=self.generation.expand(),
+            import_cap=self.import_cap,
+            imports=self.imports.expand(),
+            served=self.served.expand(),
+            shed=self.shed.expand(),
+            curtailed=self.curtailed.expand(),
+            flow_up=self.flow_up.expand(),
+            up_cap=self.up_cap,
+            down_cap=self.down_cap,
+        )
+
+
+def dispatch(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> Balance:
     """Balance every zone at every step: transfers, imports, curtailment, shedding.
+
+    Per-step arrays of :func:`dispatch_runs`; ``compress=False`` solves every
+    step, ``fast=False`` never takes the adequacy fast path (for tests).
+    """
+    return dispatch_runs(static, raw, compress, fast).expand()
+
+
+def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> RunBalance:
+    """Balance every zone at every step, as series constant on runs of steps.
 
     Steps are independent and every input is piecewise constant, so the balance
     is computed once per run of identical steps (:func:`segments`) and copied to
-    the others: exact, and the cost follows the changes, not the steps.
-    ``compress=False`` solves every step (for tests).
+    the others: exact, and the cost follows the changes, not the steps. A
+    replication without mining load takes the adequacy fast path
+    (:func:`adequacy_balance`), which solves only the steps where generation
+    can fall short of load. ``compress=False`` solves every step.
     """
+    if compress and fast and raw.facilities.n == 0:
+        return adequacy_balance(static, raw)
     T = static.clock.n_steps
     seg = segments(static, raw) if compress else Segments.every_step(T)
     if seg.n > MAX_RUN_SHARE * T:
@@ -143,6 +197,7 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         raw.outage_t,
         raw.outage_unit,
         raw.outage_up,
+        raw.outage_up0,
         pos=seg.pos,
         starts=cols,
     )
@@ -155,19 +210,133 @@ def dispatch(static: Static, raw: Raw, compress: bool = True) -> Balance:
         static.network, supply, firm, allowed, up, down, op.shed_block_fraction, op.curtail_licensed_first
     )
     imports = np.clip(supply - left - gen, 0.0, import_cap)
-    x = seg.expand
-    return Balance(
+
+    def x(a: np.ndarray) -> Steps:
+        return Steps(cols, a, T)
+
+    return RunBalance(
         demand=x(demand),
         grey=x(grey),
         licensed=x(licensed),
         allowed=x(allowed),
         generation=x(gen),
-        import_cap=static.import_cap,
         imports=x(imports),
         served=x(firm - shed),
         shed=x(shed),
         curtailed=x(np.clip(curtailed, 0.0, allowed)),
         flow_up=x(flow),
+        relief_limits=x(zone_sum(licensed * (1.0 - static.lasting[:, cols]), T)),
+        import_cap=static.import_cap,
         up_cap=static.up_cap,
         down_cap=static.down_cap,
     )
+
+
+def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
+    """:func:`dispatch_runs` for a replication without mining load, exactly.
+
+    Generation is constant between outage events (and month changes, planned
+    outages and trips); where every zone's generation covers its load, less a
+    slack of :data:`~sim.dispatch.adequacy.SLACK`, the balance is known: the
+    load served, nothing shed, curtailed, imported or transferred. Only the
+    other steps are solved (:func:`~sim.dispatch.adequacy.short_steps`).
+    """
+    clock, units = static.clock, static.units
+    T, Z = clock.n_steps, len(static.zones)
+    # Demand changes with the scenario's inputs and the days of weather only.
+    change = static.static_change
+    a = raw.anomaly_c
+    if a.any():
+        change = change.copy()
+        change[1:] |= a[1:] != a[:-1]
+    if np.count_nonzero(change) > MAX_RUN_SHARE * T:  # as dispatch_runs: every step
+        d, weather, base = every_step(T), a + static.cold_c, static.base_demand
+    else:
+        d = np.flatnonzero(change)
+        weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
+    demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
+    firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
+    p = capacity_starts(static, raw)
+    gen = generation.available_capacity(
+        units, clock, Z, raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0, starts=p
+    )
+    slack = SLACK * (gen + static.import_cap.max(axis=1, initial=0.0)[:, None])
+    k, run = short_steps(gen, p, firm, d, slack, T)
+    op = static.scenario.operator
+    zero = Steps.full(0.0, (Z,), T)
+    shed = unshed(firm, d, op.shed_block_fraction, T)
+    served = Steps(d, firm - shed.values, T)
+    if k.size:
+        col = k if d.size == T else np.searchsorted(d, k, side="right") - 1
+        gen_k, import_k, firm_k = gen[:, run], static.import_cap[:, k], firm[:, col]
+        supply = gen_k + import_k
+        allowed = np.zeros_like(firm_k)  # licensed load 0.0 times the orders' limits
+        up, down = static.up_cap[:, k], static.down_cap[:, k]
+        flow, shed_k, curtailed, left = solve_balance(
+            static.network,
+            supply,
+            firm_k,
+            allowed,
+            up,
+            down,
+            op.shed_block_fraction,
+            op.curtail_licensed_first,
+        )
+        imports, shed, served, curtailed_s, flow_s = patch_all(
+            [zero, shed, served, zero, zero],
+            k,
+            [
+                np.clip(supply - left - gen_k, 0.0, import_k),
+                shed_k,
+                firm_k - shed_k,
+                np.clip(curtailed, 0.0, allowed),
+                flow,
+            ],
+        )
+    else:
+        imports = curtailed_s = flow_s = zero
+    return RunBalance(
+        demand=Steps(d, demand, T),
+        grey=zero,
+        licensed=zero,
+        allowed=zero,
+        generation=Steps(p, gen, T),
+        imports=imports,
+        served=served,
+        shed=shed,
+        curtailed=curtailed_s,
+        flow_up=flow_s,
+        relief_limits=Steps.full(0.0, (), T),
+        import_cap=static.import_cap,
+        up_cap=static.up_cap,
+        down_cap=static.down_cap,
+    )
+
+
+def unshed(firm: np.ndarray, starts: np.ndarray, fraction: float, n: int) -> Steps:
+    """What :func:`~sim.dispatch.balance.solve_balance` sheds where nothing is
+    short: 0.0, or -0.0 in blocks of a positive load (signed zeros, kept to
+    the bit), one run per zone when it does not change."""
+    if fraction == 0:
+        return Steps.full(0.0, (firm.shape[0],), n)
+    zero = shed_blocks(np.zeros_like(firm), firm, fraction)
+    sign = np.signbit(zero)
+    if (sign == sign[:, :1]).all():
+        return Steps(starts[:1], zero[:, :1], n)
+    return Steps(starts, zero, n)
+
+
+def capacity_starts(static: Static, raw: Raw) -> np.ndarray:
+    """Steps at which available capacity may change (sorted): step 0, unit
+    outages and returns, planned outages and trips, and months (if derated)."""
+    clock, units = static.clock, static.units
+    T = clock.n_steps
+    parts = [np.zeros(1, dtype=np.int64), clock.step_of(raw.outage_t)]
+    if units.held_out:
+        bounds = np.array([[a, b] for _, a, b in units.held_out]).ravel()
+        parts.append(clock.step_of(np.clip(bounds, 0.0, clock.horizon_h)))
+    if (units.derating != 0).any():
+        m = clock.month
+        parts.append(np.flatnonzero(m[1:] != m[:-1]) + 1)
+    k = np.concatenate(parts)
+    return unique(k[k < T])

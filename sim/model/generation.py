@@ -121,12 +121,14 @@ def unit_table(sc: Scenario, clock: Clock) -> UnitTable:
 
 def sample_outages(
     units: UnitTable, horizon_h: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Draw forced outages of every unit over ``[0, horizon_h)``.
 
-    Returns ``(time_h, unit, up)``: every change of state, sorted by time, where
-    ``up`` is True for a return to service and False for a failure. Units start
-    in their stationary state (up with probability MTTF / (MTTF + MTTR)).
+    Returns ``(time_h, unit, up, up0)``: every change of state, sorted by time,
+    where ``up`` is True for a return to service and False for a failure, and the
+    state of every unit at time 0 (a unit that starts down and is not repaired
+    before the end has no change at all). Units start in their stationary state
+    (up with probability MTTF / (MTTF + MTTR)).
     """
     n = units.n
     mttf, mttr = units.mttf_h, units.mttr_h
@@ -134,7 +136,78 @@ def sample_outages(
     p_up = np.ones(n)
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up = rng.random(n) < p_up
-    t = np.zeros(n)
+    up0 = up.copy()
+    if _identity_warp(units):
+        time_h, unit, is_up = _renewals(np.flatnonzero(finite), up, mttf, mttr, horizon_h, rng)
+    else:
+        time_h, unit, is_up = _warped_renewals(units, up, horizon_h, rng)
+    order = np.argsort(time_h, kind="stable")
+    return time_h[order], unit[order], is_up[order], up0
+
+
+#: Units left in the horizon under which outage rounds use Python floats.
+FEW_UNITS = 8
+
+
+def _identity_warp(units: UnitTable) -> bool:
+    """Whether no outage-rate shock warps operating time (``tau(t) = t``)."""
+    return units.warp_t.size == 2 and bool((units.warp_tau[:, -1] == units.warp_t[-1]).all())
+
+
+def _renewals(
+    active: np.ndarray,
+    up: np.ndarray,
+    mttf: np.ndarray,
+    mttr: np.ndarray,
+    horizon_h: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Changes of state of the ``active`` units without warp, in rounds (each
+    round, one residual time for every unit still inside the horizon, in unit
+    order): times (h), units and new states, round by round, not yet sorted.
+
+    Every unit changes state in every round, so its mean time in the current
+    state alternates between two arrays that are swapped, not rebuilt. Once
+    :data:`FEW_UNITS` units or fewer are left, the rounds go on in plain Python
+    floats (the same IEEE operations, without numpy's cost per call).
+    """
+    times, who, rounds = [], [], []
+    t = np.zeros(active.size)
+    now = np.where(up[active], mttf[active], mttr[active])
+    nxt = np.where(up[active], mttr[active], mttf[active])
+    while active.size > FEW_UNITS:
+        t = t + rng.standard_exponential(active.size) * now
+        keep = t < horizon_h
+        if not keep.all():
+            t, active, now, nxt = t[keep], active[keep], now[keep], nxt[keep]
+        times.append(t)
+        who.append(active)
+        rounds.append(active.size)
+        now, nxt = nxt, now
+    tail_t: list[float] = []
+    tail_u: list[int] = []
+    left = list(zip(t.tolist(), active.tolist(), now.tolist(), nxt.tolist(), strict=True))
+    while left:
+        draws = rng.standard_exponential(len(left)).tolist()
+        left = [(ti + e * m, u, m2, m) for (ti, u, m, m2), e in zip(left, draws, strict=True)]
+        left = [x for x in left if x[0] < horizon_h]
+        tail_t += [x[0] for x in left]
+        tail_u += [x[1] for x in left]
+        rounds.append(len(left))
+    times.append(np.array(tail_t))
+    who.append(np.array(tail_u, dtype=np.int64))
+    unit = np.concatenate(who)
+    # Round r (from 0) leaves a unit in the opposite of its initial state if r is even.
+    odd = np.repeat(np.arange(len(rounds)) % 2 == 1, rounds)
+    return np.concatenate(times), unit, up[unit] == odd
+
+
+def _warped_renewals(
+    units: UnitTable, up: np.ndarray, horizon_h: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_renewals`, with times to failure drawn in operating time."""
+    mttf, mttr = units.mttf_h, units.mttr_h
+    t = np.zeros(units.n)
     times, who, state = [], [], []
     # Zone-wise operating-time warp: tau(t) and its inverse by interpolation.
     zt, ztau = units.warp_t, units.warp_tau
@@ -162,23 +235,8 @@ def sample_outages(
         state.append(~u_up[keep])
         active = active[keep]
     if times:
-        time_h, unit, is_up = np.concatenate(times), np.concatenate(who), np.concatenate(state)
-    else:
-        time_h, unit, is_up = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
-    order = np.argsort(time_h, kind="stable")
-    return time_h[order], unit[order], is_up[order]
-
-
-def initial_up(units: UnitTable, time_h: np.ndarray, unit: np.ndarray, is_up: np.ndarray) -> np.ndarray:
-    """The state of every unit at time 0, recovered from its first change."""
-    up0 = np.ones(units.n, dtype=bool)
-    first = np.full(units.n, -1)
-    # The first change of each unit reveals its initial state (opposite of it).
-    rev = np.arange(time_h.size)[::-1]
-    first[unit[rev]] = rev
-    has = first >= 0
-    up0[has] = ~is_up[first[has]]
-    return up0
+        return np.concatenate(times), np.concatenate(who), np.concatenate(state)
+    return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
 
 
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -213,31 +271,47 @@ def available_capacity(
     time_h: np.ndarray,
     unit: np.ndarray,
     is_up: np.ndarray,
+    up0: np.ndarray,
     pos: np.ndarray | None = None,
     starts: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Available capacity per zone and step (MW) from the outage record.
+    """Available capacity per zone and step (MW) from the outage record
+    (:func:`sample_outages`: the changes and ``up0``, the state at time 0).
 
     Applies winter derating and holds units out during planned outages and trips.
     Built from deltas and one cumulative sum, so the cost grows with the number
     of outages, not with units x steps. With ``pos`` (the column of every step,
     and the number of columns at index T) and ``starts`` (the first step of each
-    column), one column per run of steps in which nothing changes.
+    column), one column per run of steps in which nothing changes; ``starts``
+    alone must include every step at which a unit changes state, a month
+    begins or a planned outage or trip starts or ends.
     """
     T = clock.n_steps
-    if pos is None or starts is None:
+    if starts is None:
         pos, starts = np.arange(T + 1), np.arange(T)
     n = starts.size
-    up0 = initial_up(units, time_h, unit, is_up)
-    k = pos[clock.step_of(time_h)]
+    if pos is None:
+        cols = starts
+
+        def column(step: np.ndarray) -> np.ndarray:
+            return np.where(step >= T, n, np.searchsorted(cols, step, side="right") - 1)
+    else:
+        where = pos
+
+        def column(step: np.ndarray) -> np.ndarray:
+            return where[step]
+
+    k = column(clock.step_of(time_h))
     sign = np.where(is_up, 1.0, -1.0)
-    months = clock.month[starts] - 1
     out = np.zeros((n_zones, n))
     # Units with the same winter months share one pair of accumulators.
     patterns, group = units.patterns, units.group
+    # Without derating, both accumulators of a group hold the same levels.
+    derates = bool(units.derating.any())
+    months = clock.month[starts] - 1 if derates else None
     for g in range(len(patterns)):
         cap = np.where(group == g, units.capacity_mw, 0.0)
-        for derated in (False, True):
+        for derated in (False, True) if derates else (None,):
             c = cap * (1 - units.derating) if derated else cap
             acc = np.zeros((n_zones, n + 1))
             np.add.at(acc[:, 0], units.zone, c * up0)
@@ -245,8 +319,8 @@ def available_capacity(
             for u, a, b in units.held_out:
                 if c[u] == 0:
                     continue
-                ka = int(pos[clock.step_of(max(a, 0.0))])
-                kb = int(pos[clock.step_of(min(b, clock.horizon_h))])
+                ka = int(column(clock.step_of(max(a, 0.0))))
+                kb = int(column(clock.step_of(min(b, clock.horizon_h))))
                 if kb <= ka:
                     continue
                 mine = unit == u
@@ -259,6 +333,5 @@ def available_capacity(
                 acc[z, ka + 1 : kb] += s[:-1]
                 acc[z, kb] += s[-1]
             level = np.cumsum(acc, axis=1)[:, :n]
-            mask = patterns[g][months]
-            out += np.where(mask == derated, level, 0.0)
+            out += level if months is None else np.where(patterns[g][months] == derated, level, 0.0)
     return out

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.dispatch.balance import EPS_MW
 from sim.model import demand, generation
-from sim.model.balance import dispatch
+from sim.model.balance import dispatch_runs
 from sim.model.mining import sample_population
 from sim.model.replication import Raw, Static, streams
 from sim.model.signals import GridSignals, first_time
@@ -49,10 +49,10 @@ def first_shedding_h(static: Static, replication: int) -> float:
         "count": np.zeros(arriving.size, np.int64),
         "flag": np.zeros(arriving.size, np.int64),
     }
-    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    t, u, up, up0 = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
-    bal = dispatch(static, Raw(replication, table, events, t, u, up, anomaly, 0))
-    return first_time(bal.shed.sum(axis=0) > EPS_MW, clock.step_h)
+    bal = dispatch_runs(static, Raw(replication, table, events, t, u, up, up0, anomaly, 0))
+    return first_time(bal.shed.zone_sum().expand() > EPS_MW, clock.step_h)
 
 
 def open_loop_signals(static: Static, replication: int) -> GridSignals | None:

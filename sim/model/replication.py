@@ -147,6 +147,8 @@ class Raw:
     outage_t: np.ndarray
     outage_unit: np.ndarray
     outage_up: np.ndarray
+    outage_up0: np.ndarray
+    """Whether each unit is up at time 0."""
     anomaly_c: np.ndarray
     sim_events: int
     """Events the SimPy environment scheduled."""
@@ -179,7 +181,7 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
-    t, u, up = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
+    t, u, up, up0 = generation.sample_outages(static.units, clock.horizon_h, rng["outages"])
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     start = campaign_start_h(sc.enforcement, clock, signals)
-    return Raw(replication, table, record.arrays(), t, u, up, anomaly, env.scheduled, start)
+    return Raw(replication, table, record.arrays(), t, u, up, up0, anomaly, env.scheduled, start)

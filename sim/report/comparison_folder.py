@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.report.runfolder import json_safe, write_atomic
+from sim.report.outfolder import Reservation, write_atomic
+from sim.report.runfolder import json_safe
 from sim.report.tables import ci, md_table, num, text_table
 from sim.results.paired import Direction
 from sim.vocab import DIFFERENCES, label, metric
@@ -152,7 +153,7 @@ def comparison_markdown(cmp: Comparison) -> str:
     return "\n".join(out)
 
 
-def write_comparison(cmp: Comparison, folder: Path, figures: bool = True) -> Path:
+def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool = True) -> Path:
     """Write ``folder`` whole (atomically): ``comparison.csv``, ``comparison.md``,
     ``differences.csv``, ``replications.parquet``, ``summary.json`` and (with
     ``figures``) ``comparison.png``. Returns the folder."""
@@ -183,4 +184,4 @@ def write_comparison(cmp: Comparison, folder: Path, figures: bool = True) -> Pat
 
             save_figure(lambda: comparison_figure(cmp), tmp / "comparison.png")
 
-    return write_atomic(Path(folder), fill)
+    return write_atomic(folder if isinstance(folder, Reservation) else Path(folder), fill)

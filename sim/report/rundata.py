@@ -5,13 +5,19 @@ or from a run folder written by ``gridshed run`` (:meth:`RunData.load`). Its
 scenario is the frozen :class:`~sim.scenario.schema.Scenario`: dates of orders,
 of the inspection campaign and of the relief target are read from it. Times are
 local (the scenario's time zone); loads are in MW.
+
+A run folder holds ensemble means of the time series and one row of metrics per
+replication. Every replication's time series is there only from an ensemble run
+with ``keep_timeseries=True`` (:attr:`RunData.per_replication`); figures that
+need it (load-duration fans, EUE by month per replication) fall back to the
+ensemble means without it and say so.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
 RESOLVED = "scenario.resolved.yaml"
 #: Files that make a folder a run folder (written by :mod:`sim.report.runfolder`).
 RUN_FILES = (RESOLVED, "summary.json", "timeseries.parquet", "replications.parquet")
+#: The Parquet tables of a run folder, in the order of :class:`RunData`'s fields.
+TABLES = ("timeseries", "replications", "events", "facilities")
 #: Columns of :meth:`RunData.loads` and the time series they sum.
 LOAD_SERIES = {
     "ordinary": "demand_mw",
@@ -43,6 +51,10 @@ LOAD_SERIES = {
 }
 #: Name of the sum over all zones in the time series and in :meth:`RunData.loads`.
 NATIONAL = "national"
+#: Time series that flags the steps with firm load shed (its mean: the loss-of-load probability).
+LOSS_OF_LOAD = "loss_of_load"
+#: Environment variable naming the folder of scenario files (see :func:`scenario_file`).
+SCENARIOS_ENV = "GRIDSHED_SCENARIOS"
 
 
 @dataclass
@@ -57,10 +69,14 @@ class RunData:
     replications: pd.DataFrame
     events: pd.DataFrame
     facilities: pd.DataFrame
+    per_replication: list[dict[str, np.ndarray]] = field(default_factory=list, repr=False)
+    """Every replication's time series (zones x steps, MW; relief series: steps),
+    in replication order; empty unless the ensemble ran with ``keep_timeseries``."""
 
     @classmethod
     def from_result(cls, result: EnsembleResult) -> RunData:
-        """From an in-memory ensemble."""
+        """From an in-memory ensemble (with its replications' time series if it
+        ran with ``keep_timeseries=True``)."""
         return cls(
             result.scenario,
             result.summary(),
@@ -68,41 +84,24 @@ class RunData:
             result.replications,
             result.events,
             result.facilities,
+            list(result.series),
         )
 
     @classmethod
     def load(cls, folder: str | Path) -> RunData:
         """From a run folder written by ``gridshed run``.
 
-        Raises :class:`ScenarioError` if ``folder`` is not a run folder or its
-        resolved scenario does not validate.
+        Raises :class:`ScenarioError` if ``folder`` is not a run folder, a file of
+        it is damaged or its resolved scenario does not validate.
         """
-        import yaml
-        from pydantic import ValidationError
+        from sim.report.readback import read_resolved, read_summary, read_table
 
         folder = Path(folder)
         check_run_folder(folder)
-        resolved = folder / RESOLVED
-        try:
-            scenario = Scenario.model_validate(yaml.safe_load(resolved.read_text(encoding="utf-8")))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            raise ScenarioError(
-                Problem(f"not a resolved scenario of this version: {where}: {first['msg']}", resolved)
-            ) from None
-
-        def table(name: str) -> pd.DataFrame:
-            path = folder / f"{name}.parquet"
-            return pd.read_parquet(path) if path.exists() else pd.DataFrame()
-
         return cls(
-            scenario,
-            json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-            table("timeseries"),
-            table("replications"),
-            table("events"),
-            table("facilities"),
+            read_resolved(folder / RESOLVED),
+            read_summary(folder / "summary.json"),
+            *(read_table(folder / f"{name}.parquet") for name in TABLES),
         )
 
     @property
@@ -162,10 +161,10 @@ class RunData:
         load held back by orders and curtailment), ``shed``, ``generation``
         (available capacity), ``imports``.
         """
+        if zone != NATIONAL:
+            self._zone_index(zone)  # refuse an unknown zone
         m = self._means
         zones = list(self.zones) if zone == NATIONAL else [zone]
-        if zone != NATIONAL and zone not in self.zones:
-            raise ValueError(f"unknown zone {zone!r}; zones: {', '.join(self.zones)}")
         out = pd.DataFrame(
             {k: sum(m[(z, v)] for z in zones) for k, v in LOAD_SERIES.items()},
             index=m.index,
@@ -174,6 +173,66 @@ class RunData:
         out["held_back"] = np.minimum(out["held_back"], out["licensed"])
         out["licensed_drawn"] = (out["licensed"] - out["held_back"]).clip(lower=0.0)
         return out
+
+    def loss_of_load(self, zone: str = NATIONAL) -> pd.Series:
+        """Loss-of-load probability per step: the share of replications in which
+        ``zone`` sheds firm load (national: any zone). Without the replications'
+        time series the national value is the sum over zones, capped at 1 (exact
+        when zones do not shed in the same step, an upper bound otherwise)."""
+        reps = self.replication_series(LOSS_OF_LOAD, zone)
+        if reps is not None:
+            return pd.Series(reps.mean(axis=0), index=self.index, name=LOSS_OF_LOAD)
+        zones = list(self.zones) if zone == NATIONAL else [zone]
+        total = sum(self._means[(z, LOSS_OF_LOAD)] for z in zones)
+        return total.clip(upper=1.0).rename(LOSS_OF_LOAD)
+
+    @property
+    def has_replication_series(self) -> bool:
+        """Whether every replication's time series is at hand (``keep_timeseries``)."""
+        return len(self.per_replication) > 0
+
+    def replication_series(self, variable: str, zone: str = NATIONAL) -> np.ndarray | None:
+        """One variable per replication and step, ``(replications, steps)``, or
+        None without the replications' time series. ``national``: the sum over
+        zones (for ``loss_of_load``: whether any zone sheds)."""
+        if not self.per_replication:
+            return None
+        first = self.per_replication[0][variable]
+        if first.ndim == 1:
+            return np.stack([s[variable] for s in self.per_replication])
+        if zone != NATIONAL:
+            z = self._zone_index(zone)
+            return np.stack([s[variable][z] for s in self.per_replication])
+        if variable == LOSS_OF_LOAD:
+            return np.stack([s[variable].max(axis=0) for s in self.per_replication])
+        return np.stack([s[variable].sum(axis=0) for s in self.per_replication])
+
+    def _zone_index(self, zone: str) -> int:
+        if zone not in self.zones:
+            raise ValueError(f"unknown zone {zone!r}; zones: {', '.join(self.zones)}")
+        return self.zones.index(zone)
+
+    def months(self) -> pd.Index:
+        """The month of every step (first day of the month, local time, no zone)."""
+        return pd.Index(self.index.tz_localize(None).to_period("M").to_timestamp(), name="month")
+
+    def eue_by_month(self) -> pd.DataFrame:
+        """Expected unserved energy (MWh) by month (rows) and zone (columns): the
+        ensemble mean of shed energy in each month, exact from the mean series
+        (the months add up to the mean EUE)."""
+        shed = pd.DataFrame({z: self._means[(z, "shed_mw")] for z in self.zones}, index=self.index)
+        return (shed * self.step_h).groupby(self.months().to_numpy()).sum().rename_axis("month")
+
+    def eue_by_month_per_replication(self, zone: str = NATIONAL) -> pd.DataFrame | None:
+        """Unserved energy (MWh) per replication (rows) and month (columns), or
+        None without the replications' time series."""
+        shed = self.replication_series("shed_mw", zone)
+        if shed is None:
+            return None
+        frame = pd.DataFrame(shed.T * self.step_h, index=self.months().to_numpy())
+        out = frame.groupby(level=0).sum().T
+        out.columns.name = "month"
+        return out.rename_axis("replication")
 
     def local(self, when: Any) -> pd.Timestamp:
         """A time as a local, time-zone-aware timestamp (naive times are local)."""
@@ -234,6 +293,28 @@ def check_run_folder(folder: Path) -> None:
             folder,
         )
     )
+
+
+def scenario_file(name: str = "kazakhstan_2021_22.yaml") -> Path:
+    """A scenario file shipped with gridshed, for notebooks and scripts that may
+    run from any folder: ``name`` in the folder named by the environment variable
+    ``GRIDSHED_SCENARIOS``, else in ``scenarios/`` of the source tree the
+    package is installed from (an editable install, ``make run``).
+
+    Raises :class:`ScenarioError` if there is no such file.
+    """
+    folder = os.environ.get(SCENARIOS_ENV)
+    base = Path(folder) if folder else Path(__file__).resolve().parents[2] / "scenarios"
+    path = base / name
+    if not path.is_file():
+        raise ScenarioError(
+            Problem(
+                f"no scenario file {name!r} in {base}: set {SCENARIOS_ENV} to the folder of the "
+                "scenarios, or give the scenario's path",
+                path,
+            )
+        )
+    return path
 
 
 def num(x: Any) -> float:

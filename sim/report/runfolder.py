@@ -2,20 +2,23 @@
 
 ``DIR/<scenario name>/`` holds ``scenario.resolved.yaml``, ``summary.json``,
 ``replications.parquet``, ``timeseries.parquet``, ``events.parquet``,
-``facilities.parquet`` and ``figures/`` (README, outputs).
+``facilities.parquet`` and ``figures/`` (README, outputs). Each table is
+converted to Arrow once and written as a single row group.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from sim.experiments.ensemble import EnsembleResult
+from sim.report.outfolder import Reservation, write_atomic
 from sim.scenario.load import dump_scenario
 
 
@@ -30,32 +33,20 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def write_atomic(dest: Path, fill: Callable[[Path], None]) -> Path:
-    """Create folder ``dest`` by ``fill(tmp)`` on a temporary folder beside it, then
-    rename. On any error nothing is left behind; an existing ``dest`` is replaced
-    only once the new one is complete."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    try:
-        fill(tmp)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
-            dest.rename(old / dest.name)
-            tmp.rename(dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` without its index as ``DataFrame.to_parquet`` does, in one
+    row group however long it is (pyarrow cuts at 1 Mi rows by default)."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, path, compression="snappy", row_group_size=max(table.num_rows, 1))
 
 
 def write_run(
-    result: EnsembleResult, out: str | Path, figures: bool = True, extra: dict | None = None
+    result: EnsembleResult, out: str | Path | Reservation, figures: bool = True, extra: dict | None = None
 ) -> Path:
-    """Write the run folder ``out/<scenario name>`` and return its path."""
-    out = Path(out)
+    """Write the run folder ``out/<scenario name>`` (or the folder reserved before
+    the run, :func:`~sim.report.outfolder.reserve`) and return its path."""
+    if not isinstance(out, Reservation):
+        out = Path(out)
 
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
@@ -63,13 +54,13 @@ def write_run(
         if extra:
             summary.update(extra)
         (tmp / "summary.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n", encoding="utf-8")
-        result.replications.to_parquet(tmp / "replications.parquet", index=False)
-        result.timeseries().to_parquet(tmp / "timeseries.parquet", index=False)
-        result.events.to_parquet(tmp / "events.parquet", index=False)
-        result.facilities.to_parquet(tmp / "facilities.parquet", index=False)
+        write_parquet(result.replications, tmp / "replications.parquet")
+        write_parquet(result.timeseries(), tmp / "timeseries.parquet")
+        write_parquet(result.events, tmp / "events.parquet")
+        write_parquet(result.facilities, tmp / "facilities.parquet")
         if figures:
             from sim.report.figures import RunData, write_figures
 
             write_figures(RunData.from_result(result), tmp / "figures")
 
-    return write_atomic(out / result.scenario.name, fill)
+    return write_atomic(out if isinstance(out, Reservation) else out / result.scenario.name, fill)

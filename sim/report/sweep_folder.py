@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.report.comparison_folder import save_figure
-from sim.report.runfolder import write_atomic
+from sim.report.outfolder import Reservation, write_atomic
 from sim.report.tables import ci, md_table
 from sim.vocab import DIFFERENCES, METRICS, label
 
@@ -42,7 +42,9 @@ def sweep_markdown(sw: Sweep) -> str:
     )
 
 
-def write_sweep(sw: Sweep, folder: Path, metric: str = "probability_within", figures: bool = True) -> Path:
+def write_sweep(
+    sw: Sweep, folder: Path | Reservation, metric: str = "probability_reached", figures: bool = True
+) -> Path:
     """Write ``folder`` whole: ``sweep.csv``, ``sweep.parquet``, ``sweep.md``,
     ``replications.parquet`` and (with ``figures``) ``heatmap.png`` of ``metric``
     (see :func:`sim.report.figures.heatmap.sweep_heatmap`). Returns the folder."""
@@ -57,4 +59,4 @@ def write_sweep(sw: Sweep, folder: Path, metric: str = "probability_within", fig
 
             save_figure(lambda: sweep_heatmap(sw, metric), tmp / "heatmap.png")
 
-    return write_atomic(Path(folder), fill)
+    return write_atomic(folder if isinstance(folder, Reservation) else Path(folder), fill)

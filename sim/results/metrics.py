@@ -11,20 +11,29 @@ Everything here is vectorised over steps and zones. Definitions:
 - **LOLE** (h): hours with any firm load shed (in a zone, or anywhere for the total);
 - **LOLF** (events): entries into shedding, counted as runs of consecutive steps
   with load shed (not in continuous time: two shortfalls in one step are one);
-- **peak shortfall** (MW): the largest firm load shed in one step.
+- **peak shortfall** (MW): the largest firm load shed in one step;
+- **after the campaign**: EUE and LOLE from the campaign's start on (was the relief
+  enough?); relief and closures by kind at the target's ``checkpoints`` too.
 
 Step values are the state at the step's start (see :mod:`sim.model.clock`).
+
+Series stay constant on runs of steps (:class:`~sim.dispatch.runs.Steps`)
+until a per-step array is needed; every number is the one the per-step arrays
+give, to the last bit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sim.dispatch.balance import EPS_MW
-from sim.model.balance import dispatch
+from sim.dispatch.runs import Series, Steps, align, unique
+from sim.model.balance import RunBalance, dispatch_runs
 from sim.model.replication import Raw, Static
 from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
@@ -34,6 +43,12 @@ from sim.vocab import EXITS, FacilityState
 #: generation" (sources section 3.1: the winter evening peak).
 WINTER_MONTHS = (12, 1, 2)
 
+_IS_WINTER = np.isin(np.arange(13), WINTER_MONTHS)
+_CODE = {state.value: i for i, state in enumerate(FacilityState)}
+#: Series are kept with equal consecutive runs merged when that leaves at
+#: most this share of the runs: the ensemble sums them on fewer runs, but
+#: fastest when every replication has the same runs.
+SQUEEZE_WORTH = 0.8
 #: Per-zone time series kept for the ensemble (zones x steps, MW).
 ZONE_SERIES = (
     "demand_mw",
@@ -53,122 +68,213 @@ RELIEF_SERIES = ("relief_mw", "relief_voluntary_mw", "relief_forced_mw", "relief
 
 @dataclass
 class ReplicationResult:
-    """Headline numbers, time series and (optionally) records of one replication."""
+    """Headline numbers, time series and (optionally) records of one replication.
+
+    ``zone_series`` and ``relief_series`` read as per-step arrays; their
+    ``runs`` hold them constant on runs of steps.
+    """
 
     replication: int
     summary: dict[str, float]
-    zone_series: dict[str, np.ndarray]
-    relief_series: dict[str, np.ndarray]
+    zone_series: Series
+    relief_series: Series
     events: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
     sim_events: int = 0
     extra: dict = field(default_factory=dict)
 
 
-def relief(static: Static, raw: Raw, licensed: np.ndarray) -> dict[str, np.ndarray]:
-    """National relief per step (MW), in total and by kind."""
+def kinds(events: dict[str, np.ndarray]) -> np.ndarray:
+    """The kind of every event as its index in :class:`FacilityState` (-1 for
+    any other): compared as integers, not as strings one by one."""
+    kind = events["event"]
+    return np.fromiter((_CODE.get(e, -1) for e in kind), dtype=np.int64, count=kind.size)
+
+
+def _is(codes: np.ndarray, *states: FacilityState) -> np.ndarray:
+    """Whether each event is of one of ``states``."""
+    return np.isin(codes, [_CODE[s] for s in states])
+
+
+def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = None) -> dict[str, Steps]:
+    """National relief (MW), in total and by kind; ``limits``: licensed load
+    held back by lasting orders; ``codes``: :func:`kinds` of the events."""
     T = static.clock.n_steps
     ev = raw.events
     out = {}
     k = static.clock.step_of(ev["t_h"])
-    for name, kinds in (
+    if k.size and codes is None:
+        codes = kinds(ev)
+    for name, states in (
         ("relief_voluntary_mw", (FacilityState.CLOSED_VOLUNTARILY,)),
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
         ("relief_exit_mw", EXITS),
     ):
-        sel = np.isin(ev["event"], kinds)
-        acc = np.zeros(T + 1)
-        np.add.at(acc, k[sel], -ev["mw"][sel])
-        out[name] = np.cumsum(acc)[:T]
-    out["relief_limits_mw"] = (licensed * (1.0 - static.lasting)).sum(axis=0)
-    out["relief_mw"] = sum(
-        out[n] for n in ("relief_voluntary_mw", "relief_forced_mw", "relief_exit_mw", "relief_limits_mw")
-    )
-    return {n: out[n] for n in RELIEF_SERIES}
+        if k.size == 0:
+            out[name] = Steps.full(0.0, (), T)
+            continue
+        sel = _is(codes, *states) & (k < T)
+        out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
+    out["relief_limits_mw"] = limits
+    starts, parts = align(*out.values())
+    out["relief_mw"] = Steps(starts, sum(parts), T)
+    return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
 
 
-def loss_stats(shed: np.ndarray, step_h: float) -> tuple[float, float, float, float]:
+def checkpoint_tag(when: dt.datetime) -> str:
+    """``2022-02-21`` (or ``2022-02-21T12:00`` off midnight): the suffix of checkpoint columns."""
+    return when.date().isoformat() if when.time() == dt.time() else when.isoformat(timespec="minutes")
+
+
+def at_checkpoint(static: Static, raw: Raw, rel: dict[str, Steps], when: dt.datetime) -> dict[str, float]:
+    """Relief by kind and closures by kind at ``when``: ``relief_forced_mw@2022-02-21`` ..."""
+    clock, ev, tag = static.clock, raw.events, checkpoint_tag(when)
+    t = clock.hours(when)
+    k = min(int(clock.step_of(t)), clock.n_steps - 1)
+    out = {f"{name}@{tag}": float(series.at(k)) for name, series in rel.items()}
+    by = ev["t_h"] <= t
+    for name, state in (
+        ("closures_voluntary", FacilityState.CLOSED_VOLUNTARILY),
+        ("closures_forced", FacilityState.DISCONNECTED_BY_FORCE),
+    ):
+        out[f"{name}@{tag}"] = float(np.sum(by & (ev["event"] == state)))
+    return out
+
+
+def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
+    """EUE (MWh) and LOLE (h) from the campaign's start on (its start in this
+    replication, for a triggered one: zero if it never starts): was the relief enough?"""
+    clock, t0 = static.clock, raw.campaign_start_h
+    if not static.scenario.enforcement.enabled or math.isnan(t0):
+        return {}
+    k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
+    v = shed.zone_sum().expand()[k0:]
+    return {
+        "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
+        "lole_after_campaign_h": float((v > EPS_MW).sum() * clock.step_h),
+    }
+
+
+def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
+    """Running sum over ``n`` steps of ``delta`` added at ``steps`` (in the
+    order given), as ``np.cumsum`` of the per-step increments gives it."""
+    at = unique(np.concatenate([[0], steps]))
+    acc = np.zeros(at.size)
+    np.add.at(acc, np.searchsorted(at, steps), delta)
+    return Steps(at, np.cumsum(acc), n)
+
+
+def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
-    short = shed > EPS_MW
-    starts = short & ~np.concatenate([[False], short[:-1]])
+    v = shed.values
+    short = v > EPS_MW
+    if not short.any():  # nothing to count
+        return float(shed.total() * step_h), 0.0, 0.0, float(v.max())
+    starts = short.copy()
+    starts[1:] &= ~short[:-1]
     return (
-        float(shed.sum() * step_h),
-        float(short.sum() * step_h),
+        float(shed.total() * step_h),
+        float(shed.lengths()[short].sum() * step_h),
         float(starts.sum()),
-        float(shed.max()) if shed.size else 0.0,
+        float(v.max()) if shed.n else 0.0,
     )
 
 
 def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> ReplicationResult:
     """All metrics of one replication."""
+    bal = dispatch_runs(static, raw)
+    codes = kinds(raw.events)
+    rel = relief(static, raw, bal.relief_limits, codes)
+    s = _event_counts(static, raw, bal, rel, codes)
+    if static.scenario.target is not None:
+        for when in static.scenario.target.checkpoints:
+            s.update(at_checkpoint(static, raw, rel, when))
+    s.update(after_campaign(static, raw, bal.shed))
+    step_h = static.clock.step_h
+    national = loss_stats(bal.shed.zone_sum(), step_h)
+    eue, lole, lolf, peak = national
+    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    for z, name in enumerate(static.zones):
+        # One zone's series is the national one, to the bit.
+        one = len(static.zones) == 1
+        e, lo, lf, pk = (
+            national if one else loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
+        )
+        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
+        s[f"peak_shortfall_mw.{name}"] = pk
+    s["curtailed_mwh"] = float(bal.curtailed.total() * step_h)
+    s["imports_mwh"] = float(bal.imports.total() * step_h)
+    starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)
+    s["peak_demand_mw"] = float(Steps(starts, demand + grey + licensed, bal.demand.n).zone_sum().values.max())
+    winter = _IS_WINTER[static.clock.month]
+    s["winter_generation_mw"] = (
+        float(bal.generation.zone_sum().expand()[winter].mean()) if winter.any() else float("nan")
+    )
+    mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
+    s["mining_mw"] = float(mining.zone_sum().values[0])
+    result = ReplicationResult(
+        raw.replication, s, Series(zone_series(bal)), Series(rel), sim_events=raw.sim_events
+    )
+    if keep_records:
+        result.events = events_frame(static, raw)
+        result.facilities = facilities_frame(static, raw)
+        result.extra["balance"] = bal.expand()
+    return result
+
+
+def _event_counts(
+    static: Static, raw: Raw, bal: RunBalance, rel: dict[str, Steps], codes: np.ndarray
+) -> dict[str, float]:
+    """Relief (three ways) at the target date and counts of events by then."""
     sc, clock = static.scenario, static.clock
-    bal = dispatch(static, raw)
-    rel = relief(static, raw, bal.licensed)
-    step_h = clock.step_h
-    s: dict[str, float] = {}
-    ev = raw.events
     if sc.target is not None:
         t_target = clock.hours(sc.target.by)
         k_target = min(int(clock.step_of(t_target)), clock.n_steps - 1)
     else:
         t_target, k_target = clock.horizon_h, clock.n_steps - 1
-    for name, series in rel.items():
-        s[name] = float(series[k_target])
+    s = {name: float(series.at(k_target)) for name, series in rel.items()}
     s["relief_accounting_mw"] = s["relief_mw"]
     consumption = relief_ways.mining_consumption(bal)
-    at_target, fall = relief_ways.before_after(static, raw, consumption, k_target * step_h)
+    at_target, fall = relief_ways.before_after(static, raw, consumption, k_target * clock.step_h)
     s["relief_before_after_mw"], s["mining_at_target_mw"] = fall, at_target
     if sc.target is not None and sc.target.definition == "before_after":
         s["relief_mw"] = fall
+    ev = raw.events
     by = ev["t_h"] <= t_target
-    kind = ev["event"]
-    s["closures_voluntary"] = float(np.sum(by & (kind == FacilityState.CLOSED_VOLUNTARILY)))
-    forced = by & (kind == FacilityState.DISCONNECTED_BY_FORCE)
+    s["closures_voluntary"] = float(np.sum(by & _is(codes, FacilityState.CLOSED_VOLUNTARILY)))
+    forced = by & _is(codes, FacilityState.DISCONNECTED_BY_FORCE)
     s["closures_forced"] = float(forced.sum())
-    s["exits"] = float(np.sum(by & np.isin(kind, EXITS)))
+    s["exits"] = float(np.sum(by & _is(codes, *EXITS)))
     for name, state in (
         ("moved_abroad", FacilityState.MOVED_ABROAD),
         ("gone_dark", FacilityState.GONE_DARK),
         ("went_grey", FacilityState.WENT_GREY),
     ):
-        s[name] = float(np.sum(by & (kind == state)))
+        s[name] = float(np.sum(by & _is(codes, state)))
     s["licensed_left_share"], s["licensed_left_share_mw"] = relief_ways.licensed_left(raw, t_target)
-    s["inspections"] = float(np.sum(by & (kind == FacilityState.INSPECTED)))
+    s["inspections"] = float(np.sum(by & _is(codes, FacilityState.INSPECTED)))
     s["criminal_cases"] = float(ev["flag"][forced].sum())
     s["devices_seized"] = float(ev["count"][forced].sum())
     if sc.target is not None:
         s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
-    eue, lole, lolf, peak = loss_stats(bal.shed.sum(axis=0), step_h)
-    s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
-    for z, name in enumerate(static.zones):
-        e, lo, lf, pk = loss_stats(bal.shed[z], step_h)
-        s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
-        s[f"peak_shortfall_mw.{name}"] = pk
-    s["curtailed_mwh"] = float(bal.curtailed.sum() * step_h)
-    s["imports_mwh"] = float(bal.imports.sum() * step_h)
-    national_load = (bal.demand + bal.grey + bal.licensed).sum(axis=0)
-    s["peak_demand_mw"] = float(national_load.max())
-    winter = np.isin(clock.month, WINTER_MONTHS)
-    s["winter_generation_mw"] = (
-        float(bal.generation.sum(axis=0)[winter].mean()) if winter.any() else float("nan")
-    )
-    s["mining_mw"] = float((bal.grey + bal.licensed).sum(axis=0)[0])
-    zone_series = {
+    return s
+
+
+def zone_series(bal: RunBalance) -> dict[str, Steps]:
+    """The per-zone series the ensemble keeps, with equal consecutive runs merged."""
+    starts, (licensed, allowed) = align(bal.licensed, bal.allowed)
+    shed = bal.shed
+    out = {
         "demand_mw": bal.demand,
         "grey_mining_mw": bal.grey,
         "licensed_mining_mw": bal.licensed,
         "generation_mw": bal.generation,
         "imports_mw": bal.imports,
         "served_mw": bal.served,
-        "shed_mw": bal.shed,
+        "shed_mw": shed,
         "curtailed_mw": bal.curtailed,
-        "limited_mw": bal.licensed - bal.allowed,
+        "limited_mw": Steps(starts, licensed - allowed, shed.n),
         # 1 where firm load is shed: its ensemble mean is the loss-of-load probability.
-        "loss_of_load": (bal.shed > EPS_MW).astype(float),
+        "loss_of_load": Steps(shed.starts, (shed.values > EPS_MW).astype(float), shed.n),
     }
-    result = ReplicationResult(raw.replication, s, zone_series, rel, sim_events=raw.sim_events)
-    if keep_records:
-        result.events = events_frame(static, raw)
-        result.facilities = facilities_frame(static, raw)
-        result.extra["balance"] = bal
-    return result
+    return {name: out[name].squeeze(SQUEEZE_WORTH) for name in ZONE_SERIES}

@@ -31,16 +31,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model.balance import Balance
+from sim.dispatch.runs import Steps, align
+from sim.model.balance import RunBalance
 from sim.model.clock import Clock
 from sim.model.replication import Raw, Static
 from sim.scenario.schema import Target
 from sim.vocab import FacilityState
 
 
-def mining_consumption(bal: Balance) -> np.ndarray:
+def mining_consumption(bal: RunBalance) -> np.ndarray:
     """National mining consumption per step: grey load plus licensed load drawn (MW)."""
-    return (bal.grey + np.maximum(bal.allowed - bal.curtailed, 0.0)).sum(axis=0)
+    starts, (grey, allowed, curtailed) = align(bal.grey, bal.allowed, bal.curtailed)
+    return Steps(starts, grey + np.maximum(allowed - curtailed, 0.0), bal.grey.n).zone_sum().expand()
 
 
 def day_mean(series: np.ndarray, clock: Clock, t_h: float) -> float:

@@ -22,6 +22,8 @@ VALUE_ERROR = "Value error, "
 #: Slack when checking that step_h divides the horizon: hours are floats (0.1 h steps
 #: make a ratio such as 29.999999999999996).
 STEP_TOLERANCE = 1e-6
+#: Longest value quoted in a message.
+SHOWN_CHARS = 60
 
 
 def _data_path(loc: tuple, data: Any) -> KeyPath:
@@ -36,12 +38,22 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
     return tuple(out)
 
 
+def shown(value: object) -> str:
+    """``repr(value)``, cut to :data:`SHOWN_CHARS` characters (a value may be huge)."""
+    text = repr(value)
+    return (
+        text
+        if len(text) <= SHOWN_CHARS
+        else f"{text[: SHOWN_CHARS - 5]}...{text[-2:]} ({len(text):,} characters)"
+    )
+
+
 def _message(err: dict, path: KeyPath, data: dict) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = schema_keys(model_at(path[:-1], data))
         hint = did_you_mean(str(path[-1]), allowed, f"allowed keys: {', '.join(allowed)}" if allowed else "")
-        return f"unknown key '{path[-1]}'{hint}"
+        return f"unknown key {shown(str(path[-1]))}{hint}"
     if kind == "missing":
         return "required key is missing"
     msg = err["msg"].removeprefix(VALUE_ERROR)
@@ -50,7 +62,7 @@ def _message(err: dict, path: KeyPath, data: dict) -> str:
         and kind not in ("model_type", "dict_type")
         and not isinstance(err["input"], (dict, list))
     ):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {shown(err['input'])})"
     return msg
 
 

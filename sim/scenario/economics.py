@@ -11,12 +11,21 @@ day (revenue and power bill scale with the hours it runs, fixed costs do not).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Duration, Frozen, NonNegative, Positive, Probability
+from sim.scenario.base import (
+    Count,
+    Duration,
+    Flag,
+    Frozen,
+    LocalTime,
+    NonNegative,
+    Number,
+    Positive,
+    Probability,
+)
 
 #: A month as ``YYYY-MM``.
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -51,7 +60,7 @@ class Tariff(Frozen):
 class Leaving(Frozen):
     """When a facility gives up and moves abroad."""
 
-    below_usd_per_mw_day: float = 0.0
+    below_usd_per_mw_day: Number = 0.0
     """A day is a bad day when the facility's margin is below this, USD per MW per day."""
     patience: Duration = Duration(mean_days=30.0, cv=0.5)
     """Consecutive bad days a facility bears before it decides to leave (drawn per
@@ -70,7 +79,7 @@ class GoingGrey(Frozen):
     limited_below: Probability = 1.0
     """A day counts as limited when the share of its load the operator allows,
     averaged over the day, is below this."""
-    after_days: Annotated[int, Field(ge=1)] = 14
+    after_days: Count = 14
     """Consecutive limited days before it goes grey (at the end of the last one)."""
 
 
@@ -88,7 +97,7 @@ class Economics(Frozen):
     whenever it is on the grid).
     """
 
-    enabled: bool = False
+    enabled: Flag = False
     """Whether facilities act on their margins at all."""
     market: tuple[MarketMonth, ...] = ()
     """Monthly price and difficulty, in month order. Days before the first month
@@ -103,7 +112,7 @@ class Economics(Frozen):
     """Price grey sites pay for power."""
     levy_kzt_per_kwh: NonNegative = 0.0
     """Levy on licensed miners' power, tenge per kWh (sources M10: 1 from 2022)."""
-    levy_from: dt.datetime | None = None
+    levy_from: LocalTime | None = None
     """When the levy starts (local time; none: from the start)."""
     kzt_per_usd: Positive = 430.0
     """Tenge per US dollar, to convert the levy."""

@@ -7,14 +7,27 @@ docstring per field is its reference documentation.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from sim.scenario.base import Frozen, NonNegative, Positive, Probability
+from sim.scenario.base import (
+    Count,
+    Flag,
+    Fraction,
+    Frozen,
+    LocalTime,
+    Month,
+    NonNegative,
+    Number,
+    Positive,
+    Probability,
+)
+from sim.scenario.files import Compression
 
+#: Latitude or longitude, degrees.
+Coordinate = Annotated[Number, Field(ge=-360.0, le=360.0)]
 #: Hours in a day: one hourly factor each.
 HOURS_PER_DAY = 24
 #: Months in a year: one monthly factor each.
@@ -61,8 +74,16 @@ class DemandCsv(Frozen):
     """CSV file, relative to the scenario file that names it."""
     column: str = "demand_mw"
     """Column holding the demand in MW."""
+    compression: Compression | None = None
+    """``gzip``, ``bz2`` or ``xz`` if the file is compressed (none: plain text)."""
     scale: Positive = 1.0
     """Multiplier applied to the column."""
+
+
+def _demand_kind(value: Any) -> str:
+    """``csv`` for a mapping with a ``csv`` key (or a :class:`DemandCsv`), else ``shape``
+    (a value that is no mapping then fails as a load shape, with pydantic's message)."""
+    return "csv" if isinstance(value, DemandCsv) or (isinstance(value, dict) and "csv" in value) else "shape"
 
 
 class Zone(Frozen):
@@ -70,19 +91,19 @@ class Zone(Frozen):
 
     demand: Annotated[
         Annotated[LoadShape, Tag("shape")] | Annotated[DemandCsv, Tag("csv")],
-        Discriminator(lambda v: "csv" if "csv" in (v if isinstance(v, dict) else vars(v)) else "shape"),
+        Discriminator(_demand_kind),
     ]
     """Either a parametric load shape (``peak_mw`` ...) or a CSV (``csv`` ...)."""
-    temperature_sensitivity_mw_per_c: NonNegative = 0.0
+    temperature_sensitivity_mw_per_c: Annotated[Number, Field(ge=0.0, le=1e5)] = 0.0
     """Extra demand per degree C of cold anomaly (MW/C); warm anomalies lower it."""
 
 
 class Weather(Frozen):
     """Daily temperature anomaly, common to all zones: an AR(1) process."""
 
-    anomaly_sd_c: NonNegative = 0.0
+    anomaly_sd_c: Annotated[Number, Field(ge=0.0, le=50.0)] = 0.0
     """Stationary standard deviation of the daily mean anomaly, C (0: no weather)."""
-    persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.7
+    persistence: Fraction = 0.7
     """Day-to-day autocorrelation of the anomaly."""
 
 
@@ -92,11 +113,11 @@ class Weather(Frozen):
 class PlannedOutage(Frozen):
     """Units of a fleet out for maintenance over a window."""
 
-    start: dt.datetime
+    start: LocalTime
     """Start (local time)."""
-    end: dt.datetime
+    end: LocalTime
     """End (local time)."""
-    units: Annotated[int, Field(ge=1)] = 1
+    units: Count = 1
     """How many units of the fleet are out."""
 
 
@@ -109,17 +130,17 @@ class Fleet(Frozen):
     """Zone the units feed."""
     capacity_mw: Positive
     """Capacity of one unit, MW."""
-    count: Annotated[int, Field(ge=1)] = 1
+    count: Count = 1
     """Number of identical units."""
     mttf_h: Positive | None = None
     """Mean time to failure, hours. Give it, or ``forced_outage_rate``."""
     mttr_h: Positive = 50.0
     """Mean time to repair, hours."""
-    forced_outage_rate: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
+    forced_outage_rate: Fraction | None = None
     """Long-run unavailability; sets ``mttf_h = mttr_h (1 - FOR) / FOR``."""
-    winter_derating: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    winter_derating: Fraction = 0.0
     """Fraction of capacity lost in ``winter_months``."""
-    winter_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = (12, 1, 2)
+    winter_months: tuple[Month, ...] = (12, 1, 2)
     """Months in which ``winter_derating`` applies."""
     planned_outages: tuple[PlannedOutage, ...] = ()
     """Maintenance windows."""
@@ -150,6 +171,8 @@ class PlantTable(Frozen):
 
     csv: Path
     """CSV file, relative to the scenario file."""
+    compression: Compression | None = None
+    """``gzip``, ``bz2`` or ``xz`` if the file is compressed (none: plain text)."""
     name_column: str = "Name"
     """Column with the plant name."""
     capacity_column: str = "Capacity"
@@ -163,7 +186,7 @@ class PlantTable(Frozen):
     lon_column: str = "lon"
     """Longitude column, degrees."""
     # pydantic copies these defaults for each model; ruff cannot tell that Frozen is pydantic.
-    zone_points: dict[str, tuple[tuple[float, float], ...]] = {}  # noqa: RUF012
+    zone_points: dict[str, tuple[tuple[Coordinate, Coordinate], ...]] = {}  # noqa: RUF012
     """Per zone, reference points (lat, lon); a plant goes to the zone of the nearest."""
     zone_by_name: dict[str, str] = {}  # noqa: RUF012
     """Substring of a plant name -> zone; checked before coordinates."""
@@ -178,17 +201,17 @@ class PlantTable(Frozen):
 class PlantType(Frozen):
     """How plants of one type are split into units and how reliable they are."""
 
-    unit_size_mw: Positive = 200.0
+    unit_size_mw: Annotated[Number, Field(ge=1.0)] = 200.0
     """Target size of one unit; a plant becomes round(capacity / size) units (at least 1)."""
     mttf_h: Positive | None = None
     """Mean time to failure, hours (or ``forced_outage_rate``)."""
     mttr_h: Positive = 50.0
     """Mean time to repair, hours."""
-    forced_outage_rate: Annotated[float, Field(ge=0.0, lt=1.0)] | None = 0.08
+    forced_outage_rate: Fraction | None = 0.08
     """Long-run unavailability of a unit."""
-    availability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    availability: Annotated[Number, Field(gt=0.0, le=1.0)] = 1.0
     """Fraction of installed capacity that is deliverable (age, fuel, heat load)."""
-    winter_derating: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    winter_derating: Fraction = 0.0
     """Extra fraction lost in winter months."""
 
     @model_validator(mode="after")
@@ -243,24 +266,24 @@ class Order(Frozen):
 
     name: str
     """What the order is, e.g. ``rationing``."""
-    start: dt.datetime
+    start: LocalTime
     """Start (local time)."""
-    end: dt.datetime | None = None
+    end: LocalTime | None = None
     """End (local time); none: until the end of the scenario."""
     licensed_limit: Probability
     """Fraction of their load licensed miners may draw (0: cut off)."""
     zones: tuple[str, ...] = ()
     """Zones it applies to (empty: all)."""
-    lasting: bool = False
+    lasting: Flag = False
     """Whether the cut counts as lasting relief (a limit, not emergency rationing)."""
 
 
 class Operator(Frozen):
     """The system operator: balancing, curtailment, shedding and orders."""
 
-    curtail_licensed_first: bool = True
+    curtail_licensed_first: Flag = True
     """Curtail licensed miners before shedding ordinary load (sources E3)."""
-    shed_block_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    shed_block_fraction: Fraction = 0.0
     """Load is shed in blocks of this fraction of the zone's load (0: exactly the
     shortfall). Rotating emergency schedules use 0.05 to 0.10 (sources 3.5)."""
     orders: tuple[Order, ...] = ()

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from sim.scenario.base import (
-    SUM_TOLERANCE,
-    Duration,
-    Frozen,
-    NonNegative,
-    Positive,
-    Probability,
-    Status,
-    Window,
-)
+from sim.scenario import base
+from sim.scenario.base import Count, Duration, Frozen, Number, Positive, Probability, Status, Window
 from sim.scenario.economics import Economics
 from sim.vocab import LegalStatus
+
+#: Most teams an escalation may add.
+MAX_TEAMS = 10**6
 
 # --------------------------------------------------------------------------- mining
 
@@ -32,7 +27,7 @@ class Hardware(Frozen):
 
     name: str
     """Device class, e.g. ``S9``."""
-    kw: Positive
+    kw: Annotated[Number, Field(ge=0.01)]
     """Power per device, kW."""
     share: Probability
     """Share of devices of this class."""
@@ -43,13 +38,13 @@ class Hardware(Frozen):
 class SizeDistribution(Frozen):
     """Lognormal facility sizes, given by median and 90th percentile, capped."""
 
-    median_mw: Positive = 3.0
+    median_mw: Annotated[Number, Field(ge=0.001)] = 3.0
     """Median facility capacity, MW."""
     p90_mw: Positive = 15.0
     """90th percentile, MW (above the median)."""
     cap_mw: Positive = 35.0
     """Largest facility, MW (larger draws are redrawn)."""
-    min_mw: NonNegative = 0.1
+    min_mw: Annotated[Number, Field(ge=0.0)] = 0.1
     """Smallest facility, MW (smaller draws are redrawn)."""
 
     @model_validator(mode="after")
@@ -68,7 +63,7 @@ class Population(Frozen):
     """``licensed`` (known to the operator, interruptible) or ``grey`` (hidden)."""
     total_mw: Positive | None = None
     """Total capacity, MW: facilities are drawn until it is reached. Or give ``count``."""
-    count: Annotated[int, Field(ge=1)] | None = None
+    count: Count | None = None
     """Number of facilities. Or give ``total_mw``."""
     sizes: SizeDistribution = SizeDistribution()
     """Facility size distribution."""
@@ -95,7 +90,7 @@ class Mining(Frozen):
         Hardware(name="S19", kw=3.25, share=0.35, j_per_th=32.0),
     )
     """Device mix (sources 3.3: M24 to M26; the S17's 48 J/TH an estimate); shares must sum to 1."""
-    overhead: Annotated[float, Field(ge=1.0)] = 1.07
+    overhead: Annotated[Number, Field(ge=1.0, le=10.0)] = 1.07
     """Facility power per device power (cooling, losses)."""
     grey_scale: Positive = 1.0
     """Multiplier on every grey population's ``total_mw`` (for sweeps)."""
@@ -105,7 +100,7 @@ class Mining(Frozen):
     @model_validator(mode="after")
     def _shares(self) -> Self:
         total = sum(h.share for h in self.hardware)
-        if self.hardware and abs(total - 1.0) > SUM_TOLERANCE:
+        if self.hardware and abs(total - 1.0) > base.SUM_TOLERANCE:
             raise ValueError(f"hardware shares must sum to 1, got {total:g}")
         if self.economics.enabled and any(h.j_per_th is None for h in self.hardware):
             raise ValueError("mining.economics needs j_per_th for every hardware class")
@@ -128,7 +123,7 @@ class Outcomes(Frozen):
     @model_validator(mode="after")
     def _sum(self) -> Self:
         total = self.compliant + self.closed_voluntarily + self.disconnected_by_force
-        if abs(total - 1.0) > SUM_TOLERANCE:
+        if abs(total - 1.0) > base.SUM_TOLERANCE:
             raise ValueError(f"outcome probabilities must sum to 1, got {total:g}")
         return self
 
@@ -140,7 +135,7 @@ class Targeting(Frozen):
     """``random``; ``largest_first``; ``anomaly`` (grid-data detection: the chance a
     site is picked grows with its size to the power ``size_exponent``);
     ``tipoffs`` (random, but grey sites ``tipoff_weight`` times as likely)."""
-    size_exponent: NonNegative = 1.0
+    size_exponent: Annotated[Number, Field(ge=0.0, le=10.0)] = 1.0
     """Exponent of size in the ``anomaly`` weights."""
     tipoff_weight: Positive = 3.0
     """Weight of grey sites against licensed ones under ``tipoffs``."""
@@ -158,18 +153,18 @@ class Trigger(Frozen):
     The times come from the replication's grid signals
     (:class:`sim.model.signals.GridSignals`); a signal that never comes never
     starts the campaign."""
-    delay_days: NonNegative = 0.0
+    delay_days: base.NonNegative = 0.0
     """Days from the signal to the first inspection (decision, staffing)."""
 
 
 class Escalation(Frozen):
     """The campaign's pace after it has run for a while."""
 
-    after_days: NonNegative
+    after_days: base.NonNegative
     """Days after the campaign's start."""
-    extra_teams: Annotated[int, Field(ge=0)] = 0
+    extra_teams: Annotated[StrictInt, Field(ge=0, le=MAX_TEAMS)] = 0
     """Teams added (they join as soon as the escalation comes)."""
-    inspection_factor: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    inspection_factor: Annotated[Number, Field(gt=0.0, le=1.0)] = 1.0
     """Multiplier on the mean time of inspections started from then on."""
 
 
@@ -179,7 +174,7 @@ class Deterrence(Frozen):
     probability: Probability
     """Chance that a grey site of ``reference_mw`` on the grid at the campaign's
     start leaves (``gone_dark``)."""
-    size_exponent: float = 0.0
+    size_exponent: Annotated[Number, Field(ge=-10.0, le=10.0)] = 0.0
     """The chance scales as (capacity / reference_mw) ** size_exponent, capped at
     1 (positive: large sites, more visible in grid data, leave more often)."""
     reference_mw: Positive = 5.0
@@ -191,9 +186,9 @@ class Deterrence(Frozen):
 class Enforcement(Frozen):
     """The inspection campaign of the enforcement agency."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     """Whether the campaign runs at all."""
-    teams: Annotated[int, Field(ge=1)] = 4
+    teams: Count = 4
     """Inspection teams working at once (a SimPy resource)."""
     campaign: Window | None = None
     """When inspections may run (local time). With a ``trigger`` the campaign starts

@@ -16,23 +16,35 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import Problem, ScenarioError, did_you_mean
+from sim.scenario.base import BIG
+from sim.scenario.files import DECOMPRESS_ERRORS, MAX_CSV_BYTES, Compression, TooLarge, data_stream
 from sim.scenario.schema import DemandCsv, PlantTable
 
 #: Line of the header of a CSV file, and of its first data row.
 HEADER_LINE = 1
 FIRST_ROW_LINE = HEADER_LINE + 1
+#: Most plants a plant table may list.
+MAX_PLANTS = 100_000
 #: Mean radius of the Earth, km (for great-circle distances).
 EARTH_RADIUS_KM = 6371.0
 
 
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    """The CSV file as a frame; a problem of the whole file (no line) if it cannot be read."""
+def _read_csv(path: Path, what: str, compression: Compression | None, rows: int) -> pd.DataFrame:
+    """The first ``rows`` rows of a CSV file as a frame; a problem of the whole file
+    (no line) if it cannot be read (see :func:`sim.scenario.files.data_stream`)."""
     try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise ScenarioError(Problem(f"{what} not found: {path}", path)) from None
+        with data_stream(path, what, compression) as text:
+            return pd.read_csv(text, nrows=rows)
+    except TooLarge:
+        raise ScenarioError(
+            Problem(f"{what} {path} holds more than {MAX_CSV_BYTES // 2**20} MB of data", path)
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ScenarioError(Problem(f"cannot read the {what} {path}: {exc}", path)) from None
+    except DECOMPRESS_ERRORS as exc:
+        raise ScenarioError(
+            Problem(f"cannot read the {what} {path} as {compression} data ({type(exc).__name__})", path)
+        ) from None
 
 
 def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
@@ -43,7 +55,7 @@ def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
     number of rows).
     """
     file = str(spec.csv)
-    df = _read_csv(spec.csv, "demand CSV")
+    df = _read_csv(spec.csv, "demand CSV", spec.compression, n_steps + 1)
     if spec.column not in df.columns:
         raise ScenarioError(
             Problem(
@@ -65,9 +77,10 @@ def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
             )
         )
     if values.size != n_steps:
+        more = "more than " if values.size > n_steps else ""
         raise ScenarioError(
             Problem(
-                f"has {values.size} rows of demand; the scenario has {n_steps} steps",
+                f"has {more}{min(values.size, n_steps)} rows of demand; the scenario has {n_steps} steps",
                 file,
                 None,
                 spec.column,
@@ -94,7 +107,9 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
     of ``types`` that match no plant (typos would otherwise pass silently).
     """
     file = str(table.csv)
-    df = _read_csv(table.csv, "plant table")
+    df = _read_csv(table.csv, "plant table", table.compression, MAX_PLANTS + 1)
+    if len(df) > MAX_PLANTS:
+        raise ScenarioError(Problem(f"plant table lists more than {MAX_PLANTS:,} plants", file))
     needed = [table.name_column, table.capacity_column]
     if table.types:
         needed.append(table.type_column)
@@ -135,10 +150,11 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
         if name in excluded:
             continue
         cap = pd.to_numeric(rec[table.capacity_column], errors="coerce")
-        if not math.isfinite(cap) or cap < 0:  # NaN, infinite or negative
+        if not math.isfinite(cap) or cap < 0 or cap > BIG:  # NaN, infinite, negative or absurd
             raise ScenarioError(
                 Problem(
-                    f"capacity of '{name}' must be a number >= 0, got {rec[table.capacity_column]!r}",
+                    f"capacity of '{name}' must be a number >= 0 (at most {BIG:g}), "
+                    f"got {rec[table.capacity_column]!r}",
                     file,
                     line,
                     table.capacity_column,

@@ -18,12 +18,23 @@ the scenario's ``timezone``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Frozen, NonNegative, Positive, Probability, Status, Window
+from sim.scenario.base import (
+    Count,
+    Frozen,
+    LocalTime,
+    Name,
+    NonNegative,
+    Number,
+    Positive,
+    Probability,
+    Status,
+    Whole,
+    Window,
+)
 from sim.scenario.economics import Economics, GoingGrey, Leaving, MarketMonth, Tariff
 from sim.scenario.grid import (
     DEFAULT_HOURLY,
@@ -124,7 +135,7 @@ class Target(Frozen):
     """Reported relief, MW (sources M17)."""
     tolerance_mw: Positive = 100.0
     """Half-width of the band counted as "roughly" the target, MW."""
-    by: dt.datetime
+    by: LocalTime
     """Date of the check (local time)."""
     definition: Literal["accounting", "before_after"] = "accounting"
     """Which relief the check uses (``relief_mw`` in the results). ``accounting``:
@@ -135,12 +146,15 @@ class Target(Frozen):
     orders starting or ending), as a government reading its meters would measure
     it. Both are always reported; ``gridshed run --counterfactual`` adds a third,
     against the same replications without the crackdown."""
-    reference: dt.datetime | None = None
+    reference: LocalTime | None = None
     """Day the ``before_after`` relief is measured from (local time; none: the day
     the campaign starts in each replication)."""
     licensed_left_share: Probability | None = None
     """A reported share of licensed miners gone abroad by ``by``, shown beside
     the model's (a claim to compare with, never an input)."""
+    checkpoints: tuple[LocalTime, ...] = ()
+    """Further dates (local time) at which relief and closures by kind are reported,
+    as columns ``relief_forced_mw@2022-02-21`` ... (held-out checks of a calibration)."""
 
 
 # ------------------------------------------------------------------------- scenario
@@ -149,21 +163,22 @@ class Target(Frozen):
 class Scenario(Frozen):
     """A whole scenario: the grid, its mining loads, enforcement, shortage, target."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    """Identifier, used for the output folder (letters, digits, ``_ . -``)."""
+    name: Name
+    """Identifier, used for the output folder: at most 100 letters, digits, ``_ . -``, not
+    starting with ``.`` or ``-``."""
     description: str = ""
     """What the scenario is about and where its numbers come from."""
-    start: dt.datetime
+    start: LocalTime
     """Start of the simulation (local time)."""
-    end: dt.datetime
+    end: LocalTime
     """End of the simulation (local time), after ``start``."""
-    step_h: Positive = 1.0
+    step_h: Annotated[Number, Field(ge=0.01, le=8784.0)] = 1.0
     """Balance step, hours (0.25: 15 minutes)."""
     timezone: str = "Asia/Almaty"
     """IANA time zone of the local times (Kazakhstan 2021-22: UTC+6)."""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Whole = 0
     """Root seed; replications get independent streams spawned from it."""
-    replications: Annotated[int, Field(ge=1)] = 100
+    replications: Count = 100
     """Monte Carlo replications."""
     outside: tuple[str, ...] = ()
     """Outside systems (e.g. ``Russia``) that links may import from."""

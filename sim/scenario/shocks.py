@@ -7,20 +7,19 @@ docstring per field is its reference documentation.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from sim.scenario.base import Frozen, Positive, Probability, Status
+from sim.scenario.base import Count, Frozen, LocalTime, Number, Positive, Probability, Status
 from sim.scenario.mining import SizeDistribution
 from sim.vocab import LegalStatus
 
 
 class ShockBase(Frozen):
-    start: dt.datetime
+    start: LocalTime
     """When the shock begins (local time)."""
-    end: dt.datetime | None = None
+    end: LocalTime | None = None
     """When it ends (local time); none: until the end of the scenario."""
 
 
@@ -28,7 +27,7 @@ class ColdSnap(ShockBase):
     """Temperature below normal: demand up by each zone's sensitivity."""
 
     type: Literal["cold_snap"]
-    delta_c: float
+    delta_c: Annotated[Number, Field(ge=-100.0, le=100.0)]
     """Change of the daily mean temperature, C (negative: colder)."""
 
 
@@ -48,7 +47,7 @@ class UnitTrip(ShockBase):
     type: Literal["unit_trip"]
     fleet: str
     """Name of the fleet."""
-    units: Annotated[int, Field(ge=1)] = 1
+    units: Count = 1
     """How many of its units trip."""
 
 

@@ -25,7 +25,9 @@ import yaml
 from pydantic import BaseModel
 
 from sim.errors import KeyPath, Problem, ScenarioError, did_you_mean, format_path
+from sim.scenario.files import MAX_YAML_BYTES, read_bytes
 from sim.scenario.schema import Scenario
+from sim.scenario.yamlsafe import parse_yaml
 
 __all__ = [
     "KeyPath",
@@ -44,17 +46,6 @@ __all__ = [
 PATH_KEYS = frozenset({"csv"})
 #: Where problems with ``--set`` values are reported (they are in no file).
 SET = "--set"
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """Safe loader that keeps dates as strings (pydantic parses them) and
-    rejects duplicate keys."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass
@@ -105,25 +96,15 @@ def _positions(node: yaml.Node, file: str, path: KeyPath, out: dict) -> None:
 def read_yaml(path: Path) -> Source:
     """Read one YAML file (no ``extends:``) with the line of every key."""
     file = str(path)
+    raw = read_bytes(path, "scenario file", MAX_YAML_BYTES, missing="file not found")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(Problem("file not found", file)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(f"cannot read the file ({exc})", file)) from None
-    try:
-        node = yaml.compose(text, Loader=_YamlLoader)
-        data = yaml.load(text, Loader=_YamlLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ScenarioError(Problem(f"YAML syntax error: {what}", file, line)) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(Problem(f"YAML error: {exc}", file)) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(Problem(f"not UTF-8 text (byte {exc.start} cannot be decoded)", file)) from None
+    node, data = parse_yaml(text, file)
     if data is None:
         data = {}
-    if not isinstance(data, dict):
+    if not isinstance(data, dict):  # its content is not quoted: it may be any file
         raise ScenarioError(Problem("a scenario file must be a mapping of keys", file, 1))
     origins: dict[KeyPath, tuple[str, int | None]] = {(): (file, node.start_mark.line + 1 if node else 1)}
     _positions(node, file, (), origins)
@@ -248,9 +229,9 @@ def apply_overrides(src: Source, overrides: Iterable[str]) -> None:
         if not sep or not key:
             raise ScenarioError(Problem(f"expected KEY=VALUE, got {item!r}", SET))
         try:
-            value = yaml.load(raw, Loader=_YamlLoader)
-        except yaml.YAMLError as exc:
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            _, value = parse_yaml(raw, SET)
+        except ScenarioError as exc:
+            what = exc.problems[0].message.removeprefix("YAML syntax error: ")
             raise ScenarioError(Problem(f"value is not YAML ({what}): {raw!r}", SET, key=key)) from None
         parts = split_key(key)
         problem = resolve_key(src.data, parts)

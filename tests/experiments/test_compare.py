@@ -294,7 +294,7 @@ def test_a_sweep_of_nine_variants_gives_a_long_table_and_a_labelled_heatmap(tmp_
     assert t["enforcement.teams"].tolist() == [1, 1, 1, 2, 2, 2, 4, 4, 4]
     assert {"probability_within", "probability_within.ci95_low", "relief_mw", "eue_mwh"} <= set(t)
     assert len(sw.replications_table) == 9 * 4
-    fig = sweep_heatmap(sw)
+    fig = sweep_heatmap(sw, "probability_within")
     heat = fig.axes[0]
     assert heat.get_xlabel() == "enforcement.teams" and heat.get_ylabel() == "mining.grey_scale"
     assert "P(relief within 80 ± 20 MW by 25 Feb 2022)" in fig._suptitle.get_text()

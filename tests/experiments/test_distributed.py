@@ -2,19 +2,25 @@
 
 A real ``dask.distributed.LocalCluster`` with worker processes is started on
 this machine; replications are shipped to it by address, as to a remote
-scheduler.
+scheduler. A quiet run prints nothing (no Dask notices); a bad or unreachable
+scheduler address is one line naming it, within the connection timeout.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 
 from sim.cli import main
+from sim.experiments import workers
 from sim.experiments.ensemble import run_ensemble
 from sim.scenario.load import load_scenario
 
@@ -70,3 +76,36 @@ def test_gridshed_run_with_a_scheduler_writes_the_same_summary(scheduler, tmp_pa
             pd.read_parquet(tmp_path / "local" / name / f"{table}.parquet"),
             check_exact=True,
         )
+
+
+def test_a_quiet_run_on_a_scheduler_prints_nothing_at_all(scheduler, tmp_path):
+    """The real program, in its own process: no heartbeat or shutdown notice of Dask."""
+    gridshed = ROOT / ".venv" / "bin" / "gridshed"
+    cmd = [str(gridshed)] if gridshed.exists() else [sys.executable, "-m", "sim"]
+    args = ["run", str(EXAMPLE), "-n", "5", "--no-figures", "-q", "--out", str(tmp_path), "--scheduler"]
+    proc = subprocess.run([*cmd, *args, scheduler], capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        (
+            "not a url",
+            r"not a url: not a Dask scheduler address \(missing port number in address 'not a url'\); "
+            r"give one such as tcp://HOST:8786",
+        ),
+        ("http://host:1", r"http://host:1: not a Dask scheduler address \(unknown address scheme 'http'.*"),
+        ("tcp://127.0.0.1:1", r"tcp://127\.0\.0\.1:1: cannot reach the Dask scheduler within 1 s \(\w+\)"),
+    ],
+)
+def test_a_bad_scheduler_is_one_line_naming_it_within_the_timeout(monkeypatch, tmp_path, address, message):
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 1)
+    t0 = time.monotonic()
+    result = CliRunner().invoke(
+        main, ["run", str(EXAMPLE), "-q", "--no-figures", "--out", str(tmp_path), "--scheduler", address]
+    )
+    assert time.monotonic() - t0 < 8
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(rf"error: --scheduler: {message}\n", result.stderr), result.stderr
+    assert list(tmp_path.iterdir()) == []  # the reserved folder is released

@@ -149,7 +149,7 @@ def test_first_shedding_is_read_from_the_replications_grid_before_anyone_respond
             "end": "2022-01-20",
             "zones": {"A": {"demand": {"peak_mw": 100}}},
             "generation": {
-                "units": [{"name": "g", "zone": "A", "capacity_mw": 80, "count": 2, "mttf_h": 1e15}]
+                "units": [{"name": "g", "zone": "A", "capacity_mw": 80, "count": 2, "mttf_h": 1e9}]
             },
             # One of the two units trips at noon on 5 January: 80 MW for a peak of 100.
             "shocks": [{"type": "unit_trip", "fleet": "g", "start": "2022-01-05T12:00", "end": "2022-01-06"}],

@@ -164,8 +164,9 @@ def test_a_cold_snap_raises_demand_by_sensitivity_times_delta():
 
 
 def test_a_warm_spell_lowers_demand_but_never_below_zero():
+    # 50 C warmer x 5 MW per C is more than the 100 MW of demand.
     zones = {"A": {"demand": {"peak_mw": 100}, "temperature_sensitivity_mw_per_c": 5}}
-    snap = {"type": "cold_snap", "delta_c": 1000, "start": "2022-01-02", "end": "2022-01-03"}
+    snap = {"type": "cold_snap", "delta_c": 50, "start": "2022-01-02", "end": "2022-01-03"}
     static = prepare(scenario(zones, shocks=[snap]))
     demand = dispatch(static, simulate(static, 0)).demand[0]
     assert (demand[24:48] == 0).all()

@@ -36,7 +36,7 @@ def scenario(populations, economics=None, orders=(), enforcement=None, target=No
         "end": end,
         "zones": {"A": {"demand": {"peak_mw": 100}}},
         # Ample generation that never fails: nothing is shed or curtailed.
-        "generation": {"units": [{"name": "big", "zone": "A", "capacity_mw": 10_000, "mttf_h": 1e15}]},
+        "generation": {"units": [{"name": "big", "zone": "A", "capacity_mw": 10_000, "mttf_h": 1e9}]},
         "mining": {"populations": populations, "hardware": S9},
         "operator": {"orders": list(orders)},
     }

@@ -14,7 +14,7 @@ from scipy import stats
 
 from sim.model.balance import dispatch
 from sim.model.clock import Clock
-from sim.model.generation import available_capacity, initial_up, sample_outages, unit_table
+from sim.model.generation import available_capacity, sample_outages, unit_table
 from sim.model.replication import prepare, simulate
 from sim.scenario.schema import Scenario
 
@@ -37,10 +37,10 @@ def clock_of(sc):
     return Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
 
 
-def exposure(units, t, u, is_up, horizon, window=(0.0, float("inf"))):
+def exposure(units, t, u, is_up, up0, horizon, window=(0.0, float("inf"))):
     """Per unit: time up, time down, failures and repairs inside ``window``."""
     n = units.n
-    state = initial_up(units, t, u, is_up).copy()
+    state = up0.copy()
     last = np.zeros(n)
     up_time, down_time = np.zeros(n), np.zeros(n)
     fails, repairs = np.zeros(n, int), np.zeros(n, int)
@@ -70,26 +70,26 @@ def fleet_run():
     sc = scenario([{"name": "f", "zone": "A", "capacity_mw": 100, "count": 300, "mttf_h": 450, "mttr_h": 50}])
     clock = clock_of(sc)
     units = unit_table(sc, clock)
-    t, u, up = sample_outages(units, clock.horizon_h, np.random.default_rng(11))
-    return units, clock, t, u, up
+    t, u, up, up0 = sample_outages(units, clock.horizon_h, np.random.default_rng(11))
+    return units, clock, t, u, up, up0
 
 
 def test_changes_are_sorted_inside_the_horizon_and_alternate(fleet_run):
-    units, clock, t, u, up = fleet_run
+    units, clock, t, u, up, up0 = fleet_run
     assert (np.diff(t) >= 0).all()
     assert t.min() >= 0 and t.max() < clock.horizon_h
-    exposure(units, t, u, up, clock.horizon_h)  # asserts alternation
+    exposure(units, t, u, up, up0, clock.horizon_h)  # asserts alternation
 
 
 def test_units_start_in_their_stationary_state(fleet_run):
-    units, _, t, u, up = fleet_run
-    down0 = int((~initial_up(units, t, u, up)).sum())
+    units, *_, up0 = fleet_run
+    down0 = int((~up0).sum())
     assert binomial_ok(down0, units.n, 0.1)
 
 
 def test_the_long_run_fraction_of_time_down_is_the_forced_outage_rate(fleet_run):
-    units, clock, t, u, up = fleet_run
-    up_t, down_t, _, _ = exposure(units, t, u, up, clock.horizon_h)
+    units, clock, t, u, up, up0 = fleet_run
+    up_t, down_t, _, _ = exposure(units, t, u, up, up0, clock.horizon_h)
     assert np.allclose(up_t + down_t, clock.horizon_h)
     lo, hi = mean_ci(down_t / clock.horizon_h, z=Z99)
     assert lo <= 0.1 <= hi
@@ -98,8 +98,8 @@ def test_the_long_run_fraction_of_time_down_is_the_forced_outage_rate(fleet_run)
 
 def test_mean_up_time_is_mttf_and_mean_down_time_is_mttr(fleet_run):
     """Failures in a total up time E are Poisson with mean E / MTTF (likewise repairs)."""
-    units, clock, t, u, up = fleet_run
-    up_t, down_t, fails, repairs = exposure(units, t, u, up, clock.horizon_h)
+    units, clock, t, u, up, up0 = fleet_run
+    up_t, down_t, fails, repairs = exposure(units, t, u, up, up0, clock.horizon_h)
     for count, time, mean_h in ((fails.sum(), up_t.sum(), 450.0), (repairs.sum(), down_t.sum(), 50.0)):
         expected = time / mean_h
         assert abs(count - expected) <= Z99 * np.sqrt(expected), (count, expected)
@@ -107,7 +107,7 @@ def test_mean_up_time_is_mttf_and_mean_down_time_is_mttr(fleet_run):
 
 
 def test_up_and_down_times_are_exponential(fleet_run):
-    units, _, t, u, up = fleet_run
+    units, _, t, u, up, _ = fleet_run
     ups, downs = [], []
     for i in range(units.n):
         mine = u == i
@@ -132,9 +132,9 @@ def test_units_without_failure_rates_never_fail():
     sc = scenario([{"name": "h", "zone": "A", "capacity_mw": 50, "count": 5}])
     clock = clock_of(sc)
     units = unit_table(sc, clock)
-    t, u, up = sample_outages(units, clock.horizon_h, np.random.default_rng(0))
+    t, u, up, up0 = sample_outages(units, clock.horizon_h, np.random.default_rng(0))
     assert t.size == 0
-    cap = available_capacity(units, clock, 2, t, u, up)
+    cap = available_capacity(units, clock, 2, t, u, up, up0)
     assert (cap[0] == 250).all() and (cap[1] == 0).all()
 
 
@@ -151,7 +151,7 @@ def test_an_outage_rate_shock_multiplies_failure_rates_in_its_zones_and_window()
     )
     clock = clock_of(sc)
     units = unit_table(sc, clock)
-    t, u, up = sample_outages(units, clock.horizon_h, np.random.default_rng(5))
+    t, u, up, up0 = sample_outages(units, clock.horizon_h, np.random.default_rng(5))
     window = (clock.hours(sc.shocks[0].start), clock.hours(sc.shocks[0].end))
     a = units.zone == 0
     for sel, win, factor in (
@@ -160,11 +160,11 @@ def test_an_outage_rate_shock_multiplies_failure_rates_in_its_zones_and_window()
         (a, (0.0, window[0]), 1.0),
         (a, (window[1], clock.horizon_h), 1.0),
     ):
-        up_t, _, fails, repairs = exposure(units, t, u, up, clock.horizon_h, win)
+        up_t, _, fails, repairs = exposure(units, t, u, up, up0, clock.horizon_h, win)
         expected = up_t[sel].sum() * factor / 300.0
         assert abs(fails[sel].sum() - expected) <= Z99 * np.sqrt(expected), (factor, win)
     # Repairs are not affected: the zone is down longer only because it fails more.
-    _, down_t, _, repairs = exposure(units, t, u, up, clock.horizon_h, window)
+    _, down_t, _, repairs = exposure(units, t, u, up, up0, clock.horizon_h, window)
     expected = down_t[a].sum() / 30.0
     assert abs(repairs[a].sum() - expected) <= Z99 * np.sqrt(expected)
 
@@ -196,10 +196,9 @@ def test_outage_rate_shocks_in_all_zones_multiply_and_overlap():
     assert tau[end] == pytest.approx([apr_a + end - d["apr"], apr_b + 1.5 * (end - d["apr"])])
 
 
-def brute_available(sc, units, clock, t, u, up):
+def brute_available(sc, units, clock, t, u, up, up0):
     """Available capacity per zone and step, unit by unit and step by step."""
     Z, T = len(sc.zones), clock.n_steps
-    up0 = initial_up(units, t, u, up)
     out = np.zeros((Z, T))
     step_start = np.arange(T) * clock.step_h
     for i in range(units.n):
@@ -261,9 +260,9 @@ def test_available_capacity_matches_a_unit_by_unit_reconstruction(seed):
     )
     clock = clock_of(sc)
     units = unit_table(sc, clock)
-    t, u, up = sample_outages(units, clock.horizon_h, np.random.default_rng(seed))
-    fast = available_capacity(units, clock, 2, t, u, up)
-    assert np.allclose(fast, brute_available(sc, units, clock, t, u, up))
+    t, u, up, up0 = sample_outages(units, clock.horizon_h, np.random.default_rng(seed))
+    fast = available_capacity(units, clock, 2, t, u, up, up0)
+    assert np.allclose(fast, brute_available(sc, units, clock, t, u, up, up0))
 
 
 def test_a_unit_trip_holds_units_out_over_its_window_only():

@@ -20,7 +20,7 @@ BASE = {
     "seed": 5,
     "replications": 3,
     "zones": {"A": {"demand": {"peak_mw": 100}}},
-    "generation": {"units": [{"name": "big", "zone": "A", "capacity_mw": 10_000, "mttf_h": 1e15}]},
+    "generation": {"units": [{"name": "big", "zone": "A", "capacity_mw": 10_000, "mttf_h": 1e9}]},
     "mining": {
         "populations": [
             {"zone": "A", "legal_status": "licensed", "count": 10},

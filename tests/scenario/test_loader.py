@@ -189,7 +189,8 @@ def test_set_overrides_keys_list_items_and_takes_yaml_values():
         ("seed.x=1", r"^--set: seed\.x: no such key to set$"),
         (
             "seed=[1",
-            r"^--set: seed: value is not YAML \(expected ',' or '\]', but got '<stream end>'\): '\[1'$",
+            r"^--set: seed: value is not YAML \(while parsing a flow sequence expected ',' or '\]', "
+            r"but got '<stream end>'\): '\[1'$",
         ),
         (
             "enforcement.teams=0",

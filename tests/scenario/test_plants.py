@@ -248,12 +248,16 @@ def test_missing_type_column_is_named_when_types_are_given(tmp_path):
         read_plant_table(table)
 
 
-@pytest.mark.parametrize(("bad", "shown"), [("abc", "'abc'"), ("-5", "-5"), ("inf", "inf"), ("", "nan")])
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [("abc", "'abc'"), ("-5", "-5"), ("inf", "inf"), ("", "nan"), ("1e12", r"1000000000000\.0")],
+)
 def test_bad_capacity_names_the_plant_line_and_column(tmp_path, bad, shown):
     csv = write_csv(tmp_path / "p.csv", f"Name,Capacity,lat,lon\nA,100,52,76\nB,{bad},43,77\n")
     table = PlantTable(csv=csv, zone_points=POINTS)
     with pytest.raises(
-        ScenarioError, match=rf"p\.csv:3: Capacity: capacity of 'B' must be a number >= 0, got {shown}$"
+        ScenarioError,
+        match=rf"p\.csv:3: Capacity: capacity of 'B' must be a number >= 0 \(at most 1e\+09\), got {shown}$",
     ):
         read_plant_table(table)
 

@@ -7,13 +7,17 @@ scenario's local time; dates of orders, of the inspection campaign and of the
 relief target are read from the scenario, never written here.
 
 The time series of a run are ensemble means per step (``timeseries.parquet``);
-figures built on them (demand curves, typical days, load-duration curves) show
-mean loads. Per-replication numbers (relief on the target date, closures, LOLE,
-EUE) come from the replications table and carry their 95 % confidence intervals.
+figures built on them (demand curves, typical days) show mean loads, and the
+loss-of-load probability per step. Load-duration fans and the intervals of EUE
+by month need every replication's series (an ensemble run with
+``keep_timeseries=True``); without them these figures fall back to the ensemble
+mean and say so. Per-replication numbers (relief on the target date, closures,
+LOLE, EUE) come from the replications table and carry their 95 % confidence
+intervals.
 
-By topic: :mod:`.demand`, :mod:`.relief`, :mod:`.closures`, :mod:`.shedding`;
-colours and shared axis helpers in :mod:`.style`. Notebooks use
-``from sim.report import figures as plots``.
+By topic: :mod:`.demand`, :mod:`.duration`, :mod:`.relief`, :mod:`.closures`,
+:mod:`.shedding`, :mod:`.comparison`, :mod:`.heatmap`; colours and shared axis
+helpers in :mod:`.style`. Notebooks use ``from sim.report import figures as plots``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,16 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.dispatch.balance import EPS_MW as SHED_EPS_MW
-from sim.report.figures.closures import KIND_ALIASES, closures_over_time, normalise_reported
-from sim.report.figures.demand import demand_curves, load_duration, national_demand, typical_days
+from sim.report.figures.closures import (
+    KIND_ALIASES,
+    REPORTED,
+    closures_over_time,
+    normalise_reported,
+    reported_closures,
+    reported_figures,
+)
+from sim.report.figures.demand import demand_curves, national_demand, typical_days
+from sim.report.figures.duration import duration_curves, load_duration
 from sim.report.figures.relief import relief_by_kind, relief_distribution, relief_over_time
 from sim.report.figures.shedding import shedding_by_zone
 from sim.report.figures.style import CLOSURE_LABELS, KIND_COLOURS, time_label
@@ -38,17 +50,21 @@ __all__ = [
     "FIGURES",
     "KIND_ALIASES",
     "KIND_COLOURS",
+    "REPORTED",
     "SHED_EPS_MW",
     "RunData",
     "check_run_folder",
     "closures_over_time",
     "demand_curves",
+    "duration_curves",
     "load_duration",
     "national_demand",
     "normalise_reported",
     "relief_by_kind",
     "relief_distribution",
     "relief_over_time",
+    "reported_closures",
+    "reported_figures",
     "shedding_by_zone",
     "time_label",
     "typical_days",
@@ -89,12 +105,14 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 def write_figures(run: RunData, folder: Path, reported: Mapping[str, float] | None = None) -> list[Path]:
     """Write the main figures as PNG into ``folder``; return their paths.
 
-    ``reported``: reference closure counts for the closures figure.
+    ``reported``: reference closure counts for the closures figure; none or
+    empty: the counts reported by the scenario's target date, if any
+    (:data:`~sim.report.figures.closures.REPORTED`).
     """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, make in FIGURES.items():
-        fig = make(run, reported=reported) if make is closures_over_time else make(run)
+        fig = make(run, reported=reported or None) if make is closures_over_time else make(run)
         path = folder / f"{name}.png"
         fig.savefig(path, dpi=DPI)
         paths.append(path)

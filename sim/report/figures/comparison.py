@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -47,10 +48,13 @@ def _violin(ax: Axes, data: list[np.ndarray], ypos: np.ndarray, color: str) -> N
 
 
 def comparison_figure(cmp: Comparison) -> Figure:
-    """Two panels, one row per scenario (and the baseline last, in grey): relief
-    at the target date (every replication, against the target band) and unserved
-    energy (mean and 95 % interval) as specified and, if run, with the crackdown
-    switched off (:func:`sim.experiments.compare.without_crackdown`)."""
+    """One row per scenario (and the baseline last, in grey), three panels:
+    relief at the target date (every replication, against the target band);
+    unserved energy as specified (mean and 95 % interval); and, on a linear
+    axis, the paired difference of unserved energy with its 95 % interval: what
+    the crackdown avoided (with ``counterfactual``: without minus with, see
+    :func:`sim.experiments.compare.without_crackdown`), else each scenario
+    minus the baseline. Without either, the last panel is left out."""
     runs = dict(cmp.results)
     base_key = None
     if cmp.baseline is not None:
@@ -59,8 +63,11 @@ def comparison_figure(cmp: Comparison) -> Figure:
     names = list(runs)
     n = len(names)
     colors = ["0.45" if k == base_key else "C0" for k in names]
-    fig = Figure(figsize=(13, 2.6 + 0.55 * n), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    paired = not cmp.crackdown_effect.empty or not cmp.differences.empty
+    fig = Figure(figsize=(18 if paired else 13, 2.8 + 0.6 * n), layout="constrained")
+    axes = fig.subplots(1, 3 if paired else 2, sharey=True)
+    ax1, ax2 = axes[:2]
+    ax3 = axes[2] if paired else None
     ypos = np.arange(n)[::-1].astype(float)
     t = cmp.target
     legend_at = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.12 - 0.5 / (n + 2)), "ncol": 2}
@@ -94,47 +101,92 @@ def comparison_figure(cmp: Comparison) -> Figure:
     ax1.set_title("Relief from closures and limits on miners, per replication")
     ax1.legend(fontsize="small", **legend_at)
     ax1.grid(axis="x", alpha=0.3)
-
-    def bars(
-        results: dict[str, EnsembleResult], offset: float, color: str | None, legend: str
-    ) -> list[float]:
-        means = []
-        for k, y, c in zip(names, ypos, colors, strict=True):
-            if k not in results:
-                continue
-            e = results[k].estimate("eue_mwh")
-            means.append(e.mean)
-            ax2.barh(y + offset, e.mean, height=0.36, color=color or c, alpha=0.85, label=legend)
-            if e.n > 1:
-                ax2.errorbar(
-                    e.mean,
-                    y + offset,
-                    xerr=[[e.mean - max(e.ci95_low, 0)], [e.ci95_high - e.mean]],
-                    color="k",
-                    lw=1,
-                    capsize=2,
-                )
-            legend = "_nolegend_"
-        return means
-
-    if cmp.counterfactuals:
-        values = bars(cmp.results, 0.19, "C0", "as specified (with the crackdown)")
-        values += bars(cmp.counterfactuals, -0.19, "C3", "crackdown switched off")
-    else:
-        values = bars(cmp.results, 0.0, "C0", "scenario (mean, 95 % CI)")
-    if cmp.baseline is not None and base_key is not None:
-        values += bars({base_key: cmp.baseline}, 0.0, "0.45", "baseline")
-        ax2.axvline(cmp.baseline.estimate("eue_mwh").mean, color="0.3", ls="--", lw=1)
-    positive = [v for v in values if v > 0]
-    if positive and max(positive) / max(min(positive), NO_SPREAD) > LOG_SCALE_RATIO:
-        ax2.set_xscale("symlog", linthresh=LINEAR_BELOW_MWH, linscale=0.3)
-        ax2.set_xlim(left=0)
-        eue = f"EUE ({metric('eue_mwh').unit}; log scale above {LINEAR_BELOW_MWH:g})"
-    else:
-        eue = label("eue_mwh")
-    ax2.set_xlabel(f"expected unserved energy, {eue}, mean and 95 % CI")
-    ax2.set_title("Load shed from ordinary consumers")
-    ax2.legend(fontsize="small", **legend_at)
-    ax2.grid(axis="x", alpha=0.3)
+    _levels(ax2, cmp, runs, names, ypos, colors)
+    if ax3 is not None:
+        _differences(ax3, cmp, names, ypos)
+    for ax in axes[1:]:
+        ax.legend(fontsize="small", **legend_at)
     fig.suptitle(f"Scenario comparison: {cmp.replications} replications each, seed {cmp.seed}")
     return fig
+
+
+def _levels(
+    ax: Axes,
+    cmp: Comparison,
+    runs: dict[str, EnsembleResult],
+    names: list[str],
+    ypos: np.ndarray,
+    colors: list,
+) -> None:
+    """EUE as specified (mean and 95 % interval), one bar per scenario; a
+    logarithmic axis when the means span more than :data:`LOG_SCALE_RATIO`."""
+    means = []
+    for k, y, c in zip(names, ypos, colors, strict=True):
+        e = runs[k].estimate("eue_mwh")
+        means.append(e.mean)
+        ax.barh(y, e.mean, height=0.5, color=c, alpha=0.85)
+        if e.n > 1:
+            err = [[e.mean - max(e.ci95_low, 0)], [e.ci95_high - e.mean]]
+            ax.errorbar(e.mean, y, xerr=err, color="k", lw=1, capsize=2)
+    ax.barh([], [], color="C0", alpha=0.85, label="mean and 95 % CI, as specified")
+    if cmp.baseline is not None:
+        ax.axvline(cmp.baseline.estimate("eue_mwh").mean, color="0.3", ls="--", lw=1, label="baseline's mean")
+    positive = [v for v in means if v > 0]
+    eue = label("eue_mwh")
+    if positive and max(positive) / max(min(positive), NO_SPREAD) > LOG_SCALE_RATIO:
+        ax.set_xscale("symlog", linthresh=LINEAR_BELOW_MWH, linscale=0.3)
+        ax.set_xlim(left=0)
+        eue = f"EUE ({metric('eue_mwh').unit}; log scale above {LINEAR_BELOW_MWH:g})"
+    ax.set_xlabel(eue)
+    ax.set_title("Load shed from ordinary consumers")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _difference_rows(cmp: Comparison) -> tuple[pd.DataFrame, str, str, str]:
+    """Paired EUE differences by scenario, the panel's title and x label, and
+    the column of the mean that a difference is a share of."""
+    unit = metric("eue_mwh").unit
+    if not cmp.crackdown_effect.empty:
+        d = cmp.crackdown_effect
+        title = "EUE the crackdown avoided (paired: without minus with)"
+        xlabel = f"EUE avoided ({unit}; linear), mean and 95 % CI of the paired differences"
+        of = "mean_a"  # without the crackdown
+    else:
+        d = cmp.differences
+        title = "EUE against the baseline (paired: scenario minus baseline)"
+        xlabel = f"EUE difference ({unit}; linear), mean and 95 % CI of the paired differences"
+        of = "mean_b"  # the baseline
+    return d[d["metric"] == "eue_mwh"].set_index("scenario"), title, xlabel, of
+
+
+def _differences(ax: Axes, cmp: Comparison, names: list[str], ypos: np.ndarray) -> None:
+    """The paired difference of EUE per scenario with its 95 % interval, on a
+    linear axis, annotated with its share of the EUE it is compared with."""
+    d, title, xlabel, of = _difference_rows(cmp)
+    colour = "C3" if not cmp.crackdown_effect.empty else "C0"
+    ax.axvline(0, color="0.3", lw=1)
+    rows = d[d.index.isin(names)]
+    mid = (min(0.0, rows["ci95_low"].min()) + max(0.0, rows["ci95_high"].max())) / 2 if len(rows) else 0.0
+    for k, y in zip(names, ypos, strict=True):
+        if k not in d.index:
+            continue
+        r = d.loc[k]
+        xerr = [[r["mean"] - r["ci95_low"]], [r["ci95_high"] - r["mean"]]] if r["n"] > 1 else None
+        ax.errorbar(r["mean"], y, xerr=xerr, fmt="o", color=colour, ms=5, capsize=3)
+        ref = r[of]
+        share = f" ({100 * r['mean'] / ref:.0f} %)" if ref > 0 else ""
+        ax.annotate(
+            f"{r['mean']:,.0f} [{r['ci95_low']:,.0f}, {r['ci95_high']:,.0f}]{share}",
+            (r["mean"], y),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="left" if r["mean"] <= mid else "right",  # inside the panel
+            fontsize=7.5,
+        )
+    ax.errorbar(
+        [], [], xerr=[], fmt="o", color=colour, ms=5, capsize=3, label="paired difference, 95 % CI (% of EUE)"
+    )
+    ax.margins(x=0.15)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)

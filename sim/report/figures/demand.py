@@ -1,9 +1,12 @@
-"""Demand figures: load over time, typical days and load-duration curves (MW).
+"""Demand figures: load over time against available supply, and typical days (MW).
 
 The loads are ensemble means per step (``timeseries.parquet``): ordinary
 demand, grey and licensed mining stacked, licensed load held back by orders and
-curtailment hatched. Hours of shedding are the steps where the mean shed is
-above zero, that is, where at least one replication shed load.
+curtailment hatched, against each zone's available generation and imports. The
+y axes start near the lowest load, not at zero, so that the mining slice and the
+margin to supply can be read. Loss of load is drawn on a second axis: the
+expected hours of shedding per day (or, step by step, the loss-of-load
+probability: the share of replications shedding), whose sum is the LOLE.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from sim.report.figures.style import (
     LICENSED,
     MONTHS,
     ORDINARY,
+    SHED,
     figure_legend,
+    inbound_links_mw,
     mark_milestones,
     panel_title,
     reps_text,
-    shade_shedding,
-    shed_hours,
     time_axis,
     time_label,
     to_x,
@@ -49,6 +52,17 @@ HOUR_TICK = 3
 #: Loads that make up the total drawn from the grid, and with all licensed mining connected.
 DRAWN = ["ordinary", "grey", "licensed_drawn"]
 CONNECTED = ["ordinary", "grey", "licensed"]
+#: The y axis of a demand panel starts this share of the drawn range below the lowest load.
+BASE_SHARE = 0.3
+#: The loss-of-load line fills at most this share of the panel's height (from the bottom).
+LOSS_HEIGHT = 0.35
+#: Label of the loss-of-load axes (a second y axis over a demand panel).
+LOSS_AXIS = "loss of load"
+#: Supply lines: available generation, and with imports.
+SUPPLY_STYLE = {
+    "generation": ("available generation", "-."),
+    "supply": ("available generation + imports", ":"),
+}
 
 
 def _drawn(loads: pd.DataFrame) -> pd.Series:
@@ -132,33 +146,65 @@ def _daily(loads: pd.DataFrame, freq: str | None) -> tuple[pd.DataFrame, np.ndar
     return means, to_x(means.index + half), peak
 
 
+def _supply(loads: pd.DataFrame) -> dict[str, pd.Series]:
+    """Available generation, and with imports (MW)."""
+    return {"generation": loads["generation"], "supply": loads["generation"] + loads["imports"]}
+
+
+def _loss_line(ax: Axes, run: RunData, zone: str, steps: pd.DatetimeIndex, daily: bool) -> Axes | None:
+    """The loss of load on a second axis (none if the zone never sheds): expected
+    hours of shedding per day (daily), or the loss-of-load probability per step."""
+    lolp = run.loss_of_load(zone).loc[steps[0] : steps[-1]]
+    if not (lolp > 0).any():
+        return None
+    if daily:
+        y = lolp.resample("D").sum() * run.step_h
+        x = to_x(y.index + pd.Timedelta(hours=12))
+        label = "expected hours of shedding per day (right axis)"
+        ylabel = "expected shedding per day (h)"
+    else:
+        y, x = lolp, to_x(lolp.index)
+        label = "share of replications shedding (right axis)"
+        ylabel = "loss-of-load probability (share of replications)"
+    lax = ax.twinx()
+    lax.set_label(LOSS_AXIS)
+    lax.plot(x, y.to_numpy(), color=SHED, lw=1.1, label=label, drawstyle="steps-mid" if daily else "default")
+    lax.set_ylim(0, float(y.max()) / LOSS_HEIGHT)
+    lax.set_ylabel(ylabel, color=SHED, fontsize=8)
+    lax.tick_params(axis="y", colors=SHED, labelsize=7)
+    lax.spines["right"].set_color(SHED)
+    return lax
+
+
 def _demand_panel(
     ax: Axes, run: RunData, zone: str, start: Any, end: Any, freq: str | None, legend: bool
-) -> pd.DataFrame:
+) -> list[Axes]:
+    """One zone's panel; returns its axes (with the loss-of-load axis, if any)."""
     hourly = window(run, run.loads(zone), start, end)
     loads, x, peak = _daily(hourly, freq)
     _stack(ax, loads, x=x)
     if peak is not None:
         ax.plot(x, peak, color="0.25", lw=0.8, label="each day's peak hour (total load)")
-    if zone == NATIONAL:
-        label = "available generation" + (" (daily mean)" if peak is not None else "")
-        ax.plot(x, loads["generation"], color=GENERATION, lw=1.0, ls="-.", label=label)
-    shade_shedding(ax, run, hourly["shed"])
+    supply = _supply(loads)
+    for key, (label, ls) in SUPPLY_STYLE.items():
+        text = label + (" (daily mean)" if peak is not None else "")
+        ax.plot(x, supply[key], color=GENERATION, lw=1.0, ls=ls, label=text, zorder=4)
     mark_milestones(ax, run, legend=legend, lo=hourly.index[0], hi=hourly.index[-1])
     _mining_note(ax, hourly)
-    top = float(hourly[CONNECTED].sum(axis=1).max())
-    if zone == NATIONAL:
-        top = max(top, float(loads["generation"].max()))
-    ax.set_ylim(0, top * 1.1)
+    top = max(float(hourly[CONNECTED].sum(axis=1).max()), *(float(v.max()) for v in supply.values()))
+    low = min(float(loads["ordinary"].min()), *(float(v.min()) for v in supply.values()))
+    ax.set_ylim(max(0.0, low - BASE_SHARE * (top - low)), top + 0.05 * (top - low))
     ax.set_xlim(to_x(hourly.index[0]), to_x(hourly.index[-1] + pd.Timedelta(hours=run.step_h)))
     ax.set_ylabel("load (MW)")
-    return loads if peak is not None else hourly
+    lax = _loss_line(ax, run, zone, hourly.index, daily=peak is not None)
+    return [ax] if lax is None else [ax, lax]
 
 
 def _resolution(run: RunData, start: Any, end: Any, freq: str | None) -> str:
     hourly = window(run, run.loads(NATIONAL), start, end)
     daily = _daily(hourly, freq)[2] is not None
-    return "areas: daily means of the hourly ensemble mean" if daily else "hourly ensemble mean"
+    what = "areas and supply: daily means of the hourly ensemble mean" if daily else "hourly ensemble mean"
+    return f"{what} of {reps_text(run.n)}; y axes do not start at zero"
 
 
 def _zone_grid(run: RunData) -> tuple[Figure, np.ndarray, list[str]]:
@@ -174,24 +220,37 @@ def _zone_grid(run: RunData) -> tuple[Figure, np.ndarray, list[str]]:
     return fig, axes, panels
 
 
+def _panel_heading(run: RunData, zone: str, whole_run: bool) -> str:
+    """``Zone: LOLE .., EUE ..; links in up to .. MW``."""
+    parts = [_loss_title(run, None if zone == NATIONAL else zone)]
+    if parts[0] and whole_run:
+        parts[0] += " (whole run)"
+    links = inbound_links_mw(run, zone) if zone != NATIONAL else 0.0
+    if links > 0:
+        parts.append(f"links from other zones up to {links:,.0f} MW")
+    text = "; ".join(p for p in parts if p)
+    return f"{panel_title(zone)}: {text}" if text else panel_title(zone)
+
+
 def national_demand(run: RunData, start: Any = None, end: Any = None, freq: str | None = "auto") -> Figure:
     """National load over time (MW): ordinary demand, grey and licensed mining
-    stacked, licensed load held back by orders hatched, available generation,
-    hours with load shed shaded, and the scenario's dates.
+    stacked, licensed load held back by orders hatched, available generation
+    and imports, the expected hours of shedding per day (second axis), and the
+    scenario's dates.
 
     ``start``, ``end``: a window (local time); ``freq``: ``"auto"`` (daily means
     over windows longer than a month), ``"D"``, or None for every step.
     """
     fig = Figure(figsize=(11, 5.5), layout="constrained")
     ax = fig.subplots()
-    _demand_panel(ax, run, NATIONAL, start, end, freq, legend=True)
+    axes = _demand_panel(ax, run, NATIONAL, start, end, freq, legend=True)
     ax.set_title(
-        f"{run.name}: national load and its mining component\n"
-        f"{_resolution(run, start, end, freq)} of {reps_text(run.n)}; {_loss_title(run, None)}",
+        f"{run.name}: national load and its mining component; {_loss_title(run, None)}\n"
+        f"({_resolution(run, start, end, freq)})",
         fontsize=11,
     )
     time_axis(ax, run)
-    figure_legend(fig, [ax], ncol=3)
+    figure_legend(fig, axes, ncol=3)
     return fig
 
 
@@ -203,29 +262,29 @@ def demand_curves(
     freq: str | None = "auto",
 ) -> Figure:
     """Load over time (MW), national and by zone: ordinary demand, grey and
-    licensed mining stacked, licensed load held back hatched, hours with load
-    shed shaded (in that zone), and the scenario's dates.
+    licensed mining stacked, licensed load held back hatched, the zone's
+    available generation and imports, its expected hours of shedding per day
+    (second axis; the share of replications shedding, step by step, in windows
+    of a month or less), and the scenario's dates.
 
     ``start``, ``end``: a window (local time); ``zones``: which zones (default
     all); ``freq``: as for :func:`national_demand`.
     """
     zones = list(run.zones if zones is None else zones)
     panels = [NATIONAL, *zones]
-    fig = Figure(figsize=(11, 2.2 * len(panels) + 1.6), layout="constrained")
+    fig = Figure(figsize=(11, 2.4 * len(panels) + 1.8), layout="constrained")
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    every = []
     for ax, zone in zip(axes, panels, strict=True):
-        _demand_panel(ax, run, zone, start, end, freq, legend=ax is axes[0])
-        loss = _loss_title(run, None if zone == NATIONAL else zone)
-        if loss and (start is not None or end is not None):
-            loss = f"{loss} (whole run)"
-        name = panel_title(zone)
-        ax.set_title(f"{name}: {loss}" if loss else name, fontsize=10, loc="left")
+        every += _demand_panel(ax, run, zone, start, end, freq, legend=ax is axes[0])
+        whole = start is not None or end is not None
+        ax.set_title(_panel_heading(run, zone, whole), fontsize=10, loc="left")
         time_axis(ax, run, label=ax is axes[-1])
     fig.suptitle(
-        f"{run.name}: demand by zone with its mining component\n"
-        f"({_resolution(run, start, end, freq)} of {reps_text(run.n)})"
+        f"{run.name}: demand by zone with its mining component, against available supply\n"
+        f"({_resolution(run, start, end, freq)})"
     )
-    figure_legend(fig, axes, ncol=3)
+    figure_legend(fig, every, ncol=3)
     return fig
 
 
@@ -274,40 +333,4 @@ def typical_days(run: RunData, month: int | None = None, day_type: str = "weekda
         f"(mean of {n_days} days, {who(run)})"
     )
     figure_legend(fig, axes[:1], ncol=4)
-    return fig
-
-
-def load_duration(run: RunData, start: Any = None, end: Any = None) -> Figure:
-    """Load-duration curves (MW against hours at or above), national and by
-    zone: ordinary demand alone, with mining as drawn, and with all mining
-    connected (before the operator's orders)."""
-    fig, axes, panels = _zone_grid(run)
-    for ax, zone in zip(axes, panels, strict=False):
-        loads = window(run, run.loads(zone), start, end)
-        hours = np.arange(1, len(loads) + 1) * run.step_h
-        curves = {
-            "ordinary demand only": loads["ordinary"],
-            "with mining as drawn": _drawn(loads),
-            "with all mining connected (no orders)": loads["ordinary"] + loads["grey"] + loads["licensed"],
-        }
-        styles = [(ORDINARY, "-", 2.0), (GREY, "-", 1.4), (LICENSED, "--", 1.2)]
-        for (label, s), (colour, ls, lw) in zip(curves.items(), styles, strict=True):
-            ax.plot(hours, np.sort(s.to_numpy())[::-1], color=colour, ls=ls, lw=lw, label=label)
-        peak_gap = curves["with mining as drawn"].max() - curves["ordinary demand only"].max()
-        ax.set_title(
-            f"{panel_title(zone)}: mining adds {peak_gap:,.0f} MW at the peak; "
-            f"{shed_hours(run, loads['shed']):,.0f} h with shedding",
-            fontsize=10,
-            loc="left",
-        )
-        ax.set_xlabel("hours at or above the load (h)")
-        ax.set_ylabel("load (MW)")
-        ax.set_xlim(0, hours[-1])
-        ax.grid(alpha=0.3)
-    lo, hi = run.index[0] if start is None else run.local(start), run.index[-1] if end is None else end
-    fig.suptitle(
-        f"{run.name}: load-duration curves, {pd.Timestamp(lo):%-d %b %Y} to "
-        f"{run.local(hi):%-d %b %Y} ({who(run)})"
-    )
-    figure_legend(fig, axes[:1], ncol=3)
     return fig

@@ -29,10 +29,15 @@ ONE_DECIMAL_BELOW = 10
 CELL_W, CELL_H, MARGIN_W, MARGIN_H = 1.1, 0.75, 1.6, 1.3
 
 
-def sweep_heatmap(sw: Sweep, metric: str = "probability_within") -> Figure:
+def sweep_heatmap(sw: Sweep, metric: str = "probability_reached") -> Figure:
     """Heatmap of ``metric``'s mean per variant: the first swept key across, the
     second down, one panel per combination of any further keys; each cell
-    annotated with the mean and its 95 % interval, with a colour bar."""
+    annotated with the mean and its 95 % interval, with a colour bar.
+
+    The default, ``probability_reached`` (relief at least target - tolerance),
+    grows with enforcement; ``probability_within`` (relief inside the band)
+    falls again once enforcement overshoots the band, so more teams can look
+    worse: ask for it when overshooting matters."""
     if metric not in sw.table:
         raise ScenarioError(Problem(f"the sweep has no metric '{metric}'", "--metric"))
     axes = sw.axes

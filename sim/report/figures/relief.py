@@ -96,18 +96,34 @@ def relief_by_kind(run: RunData) -> Figure:
     # Leave out kinds that never happen (e.g. no exits) but keep the legend non-empty.
     kinds = {k: v for k, v in RELIEF_KINDS.items() if data[k].abs().max() > 0} or RELIEF_KINDS
     x = to_x(next(iter(data.values())).index)
+    t = run.scenario.target
+    labels = [v[0] for v in kinds.values()]
+    if t is not None:
+        by = run.local(t.by)
+        labels = [
+            f"{text}: {run.estimate(k)[0]:,.0f} MW on {by:%-d %b}"
+            for k, text in zip(kinds, labels, strict=True)
+        ]
     ax.stackplot(
         x,
         *[data[k].clip(lower=0) for k in kinds],
-        labels=[v[0] for v in kinds.values()],
+        labels=labels,
         colors=[v[1] for v in kinds.values()],
-        alpha=0.85,
         linewidth=0,
     )
     ax.plot(x, run.series("relief_mw", NATIONAL)["mean"], color="k", lw=1.0, label="total relief")
-    if run.scenario.target is not None:
-        shade_target(ax, run.scenario.target)
-    finish_time_axes(fig, ax, run, f"{run.name}: relief by kind ({who(run)})", "relief (MW)")
+    if t is not None:
+        # Lines, not a translucent band: a band over the stack would muddy its colours.
+        lo, hi, text = target_band(t)
+        ax.axhline(t.relief_mw, color=TARGET, lw=1.4, label=text)
+        for y in (lo, hi):
+            ax.axhline(y, color=TARGET, lw=1.0, ls="--")
+        est = run.estimate("relief_mw")
+        label = f"total on {by:%-d %b %Y}: mean {est[0]:,.0f} MW" + (
+            f", 95 % CI{ci_text(*est[1:])}" if ci_text(*est[1:]) else ""
+        )
+        mean_marker(ax, by, est, label, fmt="o", color="k", ms=4)
+    finish_time_axes(fig, ax, run, f"{run.name}: relief by kind ({who(run)})", "relief (MW)", ncol=2)
     return fig
 
 

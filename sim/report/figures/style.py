@@ -20,7 +20,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.dispatch.balance import EPS_MW
 from sim.report.rundata import NATIONAL, RunData
 from sim.scenario.schema import Target
 from sim.vocab import CLOSURES, FacilityState
@@ -126,35 +125,16 @@ def to_x(times: Any) -> np.ndarray:
     return out if np.ndim(times) else out[0]
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``(first, stop)`` of each run of True values."""
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    edges = np.flatnonzero(m[1:] != m[:-1])
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def shed_hours(run: RunData, shed: pd.Series) -> float:
-    """Hours of the steps whose mean shed (MW) is above zero."""
-    return float((shed.to_numpy() > EPS_MW).sum() * run.step_h)
-
-
-def shade_shedding(ax: Axes, run: RunData, shed: pd.Series) -> float:
-    """Shade the steps with load shed; return their number of hours."""
-    mask = shed.to_numpy() > EPS_MW
-    step = pd.Timedelta(hours=run.step_h)
-    idx = shed.index
-    hours = shed_hours(run, shed)
-    for k, (a, b) in enumerate(_runs(mask)):
-        ax.axvspan(
-            to_x(idx[a]),
-            to_x(idx[b - 1] + step),
-            color=SHED,
-            alpha=0.4,
-            lw=0.6,
-            label=f"load shed in some replication ({hours:,.0f} h)" if k == 0 else None,
-            zorder=2.5,
-        )
-    return hours
+def inbound_links_mw(run: RunData, zone: str) -> float:
+    """Nominal capacity (MW) of the links that can carry power into ``zone`` from
+    other zones (links from outside systems are imports, not counted)."""
+    total = 0.0
+    for link in run.scenario.links:
+        if link.to == zone and link.from_ in run.zones:
+            total += link.capacity_mw
+        elif link.from_ == zone and link.to in run.zones:
+            total += link.reverse_mw
+    return total
 
 
 def target_band(t: Target) -> tuple[float, float, str]:
@@ -199,20 +179,17 @@ def mark_milestones(ax: Axes, run: RunData, legend: bool = True, lo: Any = None,
 
 
 def figure_legend(fig: Figure, axes: Iterable[Axes], ncol: int = 4) -> None:
-    """One legend below the figure for the artists of ``axes``, each label once
-    (the load-shed shading once, whatever its hours in each panel)."""
-    handles, labels, seen = [], [], set()
+    """One legend below the figure for the artists of ``axes``, each label once."""
+    handles, labels = [], []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            key = lab.split(" (")[0] if lab.startswith("load shed") else lab
-            if key not in seen:
-                seen.add(key)
+            if lab not in labels:
                 handles.append(h)
-                labels.append(lab.split(" (")[0] + " (hours shaded)" if lab.startswith("load shed") else lab)
+                labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize="small", frameon=False)
 
 
-def finish_time_axes(fig: Figure, ax: Axes, run: RunData, title: str, ylabel: str) -> None:
+def finish_time_axes(fig: Figure, ax: Axes, run: RunData, title: str, ylabel: str, ncol: int = 3) -> None:
     """The common end of a one-panel time figure: the scenario's dates, y from
     zero, no x margins, title, y label, local time axis and the legend below."""
     mark_milestones(ax, run)
@@ -221,7 +198,7 @@ def finish_time_axes(fig: Figure, ax: Axes, run: RunData, title: str, ylabel: st
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     time_axis(ax, run)
-    figure_legend(fig, [ax], ncol=3)
+    figure_legend(fig, [ax], ncol=ncol)
 
 
 def mean_marker(ax: Axes, when: Any, est: tuple[float, float, float], label: str, **style: Any) -> None:

@@ -1,0 +1,232 @@
+"""``gridshed calibrate`` and ``gridshed sensitivity``: infer a scenario's unknowns
+from reported figures by ABC-SMC, and rank them by what they do to the answer."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli import options as opt
+from sim.errors import Problem, ScenarioError
+
+
+@dataclass(frozen=True)
+class Job:
+    """What both commands take: the two files, where to write, where to run, the seed."""
+
+    scenario: Path
+    calibration: Path
+    out: Path
+    name: str | None
+    executor: str
+    workers: int | None
+    scheduler: str | None
+    seed: int | None
+
+    def pool(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~sim.experiments.inference.pool.Pool`."""
+        return {"executor": self.executor, "workers": self.workers, "scheduler": self.scheduler}
+
+    def folder(self, kind: str, scenario: str) -> Path:
+        """``OUT/NAME`` (default ``OUT/<kind>_<scenario>``)."""
+        return self.out / (self.name or f"{kind}_{scenario}")
+
+
+def _needs(kind: str) -> None:
+    """Raise a clear error if pyabc or SALib is not installed."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("pyabc", "SALib")):
+        hint = "needs pyabc and SALib: pip install -e '.[calibrate]' (make test installs them)"
+        raise ScenarioError(Problem(hint, f"gridshed {kind}"))
+
+
+def job(kind: str, seed_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the :class:`Job` arguments and options to a command; it receives them as ``job``."""
+
+    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def command(**kwargs: Any) -> Any:
+            _needs(kind)
+            given = Job(**{k.name: kwargs.pop(k.name) for k in fields(Job)})
+            if given.name is not None:
+                opt.check_folder_name(given.name)
+            return f(job=given, **kwargs)
+
+        path = click.Path(dir_okay=False, path_type=Path)
+        return opt.stack(
+            click.argument("scenario", type=path),
+            click.argument("calibration", type=path),
+            opt.out(),
+            click.option("--name", help=f"Name of the output folder in --out (default: {kind}_<scenario>)."),
+            opt.EXECUTOR,
+            opt.WORKERS,
+            opt.SCHEDULER,
+            opt.seed(seed_help),
+        )(command)
+
+    return wrap
+
+
+def _count(*names: str, least: int, what: str) -> Callable[..., Any]:
+    """An optional whole-number option whose default is the calibration file's."""
+    return click.option(*names, type=click.IntRange(min=least), help=f"{what} (default: the file's).")
+
+
+def _quiet_pyabc() -> None:
+    """pyabc logs every generation at INFO; the progress bar says enough."""
+    for name in ("ABC", "pyabc", "Epsilon", "History", "Sampler", "Distance", "Acceptor", "Transition"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _bar(total: int, quiet: bool, unit: str, generations: int = 0) -> tuple[Any, Callable[..., None]]:
+    """A tqdm bar with an ETA and its update function (nothing if quiet)."""
+    if quiet:
+        return None, lambda *a: None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit=unit, desc="prior sample" if generations else unit, leave=False)
+
+    def update(k: int, t: int | None = None) -> None:
+        if t is not None:
+            bar.set_description("prior sample" if t < 0 else f"generation {t + 1}/{generations}")
+            if t < 0:
+                return  # the prior sample that sets the first epsilon is not a generation
+        bar.update(k)
+
+    return bar, update
+
+
+@click.command("calibrate")
+@job("calibration", "Root seed of the inference (default: the scenario's).")
+@_count("--population", least=10, what="Particles per generation")
+@_count("--generations", least=1, what="Most generations")
+@_count("--draws", least=10, what="Posterior predictive draws")
+@opt.figures("Write figures/ (marginal and pairwise posteriors, held-out records).")
+@opt.quiet("No progress bar and no table.")
+def calibrate_command(
+    job: Job,
+    population: int | None,
+    generations: int | None,
+    draws: int | None,
+    figures: bool,
+    quiet: bool,
+) -> None:
+    """Infer SCENARIO's unknowns from the records in CALIBRATION (ABC-SMC with pyabc).
+
+    CALIBRATION declares priors over scenario keys, the records to fit with their
+    uncertainty, the records held out and the verdicts. Writes OUT/NAME/ whole:
+    summary.json, calibration.md, posterior.parquet, predictive.parquet,
+    prior_predictive.parquet, history.db (pyabc), posterior.yaml (extends SCENARIO
+    with the posterior medians) and figures/. The same seed gives the same
+    posterior with any executor and number of workers.
+    """
+    from sim.experiments.inference.calibrate import calibrate, load
+    from sim.report.figures import posterior as pf
+    from sim.report.inference_folder import posterior_yaml, write_calibration
+    from sim.report.inference_tables import heldout_block, posterior_table
+
+    _quiet_pyabc()
+    scenario, calibration = job.scenario, job.calibration
+    pmap, cal = load(scenario, calibration)  # bad files fail here, before any run
+    n = population or cal.inference.population
+    g = generations or cal.inference.generations
+    bar, update = _bar(n * g, quiet, "particle", generations=g)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "history.db"
+        sizes = {"population": population, "generations": generations, "draws": draws}
+        run = calibrate(scenario, calibration, db, **job.pool(), seed=job.seed, **sizes, progress=update)
+        if bar is not None:
+            bar.close()
+        s = run.summary
+        folder = job.folder("calibration", s["scenario"])
+        header = (
+            f"Posterior of {s['scenario']}: written by `gridshed calibrate {scenario} {calibration}`\n"
+            f"(seed {s['seed']}). Values are posterior medians; integers rounded; derived keys\n"
+            "computed from the medians. See calibration.md beside this file."
+        )
+        yaml_text = posterior_yaml(
+            scenario, folder, cal.set, s["posterior_scenario"], f"{s['scenario']}_posterior", header
+        )
+        labels = {k: u.label for k, u in cal.unknowns.items()}
+        figs = {
+            "posterior_marginals": lambda: pf.marginals(run.posterior.particles, pmap.priors, labels),
+            "posterior_pairs": lambda: pf.pairs(run.posterior.particles, list(pmap.names), labels),
+            "held_out": lambda: pf.held_out(run.draws, s["held_out"]),
+        }
+        tables = {
+            "posterior": run.posterior.particles,
+            "predictive": run.draws,
+            "prior_predictive": run.prior_draws,
+        }
+        write_calibration(folder, s, tables, db, yaml_text, figs if figures else None)
+    if not quiet:
+        click.echo(posterior_table(s))
+        click.echo("")
+        click.echo(heldout_block(s))
+        click.echo(f"\n{s['elapsed_s']['total']:.0f} s; written to {folder}")
+
+
+@click.command("sensitivity")
+@job("sensitivity", "Seed of SALib's sample and bootstrap (default: the scenario's).")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), help="Default: the file's.")
+@_count("--samples", least=4, what="Sobol' N or Morris trajectories")
+@_count("-n", "--replications", least=1, what="Replications per point")
+@opt.figures("Write figures/sensitivity.png.")
+@opt.quiet("No table.")
+def sensitivity_command(
+    job: Job,
+    method: str | None,
+    samples: int | None,
+    replications: int | None,
+    figures: bool,
+    quiet: bool,
+) -> None:
+    """Global sensitivity of SCENARIO's outputs to the unknowns of CALIBRATION (SALib).
+
+    The unknowns vary over their priors; the outputs (the file's sensitivity.outputs:
+    columns, averaged over the replications, or verdicts, as probabilities) are run
+    at every point with common random numbers. Writes OUT/NAME/ whole:
+    summary.json, sensitivity.md, points.parquet, indices.parquet, figures/.
+    """
+    from sim.experiments.inference.calibrate import load
+    from sim.experiments.inference.pool import Pool
+    from sim.experiments.inference.sensitivity import run_sensitivity
+    from sim.experiments.inference.spec import with_settings
+    from sim.report.figures import posterior as pf
+    from sim.report.inference_folder import write_sensitivity
+    from sim.report.inference_tables import sensitivity_block
+    from sim.vocab import label
+
+    pmap, cal = load(job.scenario, job.calibration)
+    cal = with_settings(cal, "sensitivity", method=method, samples=samples, replications=replications)
+    seed = pmap.scenario_.seed if job.seed is None else job.seed
+    with Pool(**job.pool()) as pool:
+        res = run_sensitivity(pmap, cal, pool, seed)
+    labels = {k: u.label for k, u in cal.unknowns.items()}
+    outputs = {o: cal.verdicts[o].label if o in cal.verdicts else label(o) for o in res.outputs}
+    summary = {
+        "scenario": pmap.scenario_.name,
+        "calibration_file": str(job.calibration),
+        "method": res.method,
+        "outputs": list(res.outputs),
+        "output_labels": outputs,
+        "labels": labels,
+        "settings": res.settings,
+        "elapsed_s": res.elapsed_s,
+        "indices": res.indices.to_dict("records"),
+    }
+    folder = job.folder("sensitivity", pmap.scenario_.name)
+    figs = {"sensitivity": lambda: pf.indices(res.indices, labels, outputs)}
+    tables = {"points": res.points, "indices": res.indices}
+    write_sensitivity(folder, summary, tables, figs if figures else None)
+    if not quiet:
+        click.echo(sensitivity_block(summary))
+        click.echo(f"\n{res.elapsed_s:.0f} s; written to {folder}")
