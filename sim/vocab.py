@@ -31,7 +31,15 @@ class FacilityState(StrEnum):
     CLOSED_VOLUNTARILY = "closed_voluntarily"
     DISCONNECTED_BY_FORCE = "disconnected_by_force"
     EXITED = "exited"
+    """Left the country in an ``exodus`` shock."""
     RECONNECTED = "reconnected"
+    WENT_GREY = "went_grey"
+    """A licensed facility that kept mining outside the operator's limits: its load
+    moves from the licensed pool (curtailable) to the grey pool (firm)."""
+    MOVED_ABROAD = "moved_abroad"
+    """Left for another country because its margin stayed too low for too long."""
+    GONE_DARK = "gone_dark"
+    """A grey facility that stopped and left once the campaign started (deterrence)."""
 
 
 class UnitEvent(StrEnum):
@@ -47,6 +55,15 @@ CLOSURES: tuple[FacilityState, ...] = (
     FacilityState.DISCONNECTED_BY_FORCE,
     FacilityState.EXITED,
 )
+#: Departures that are not the outcome of an inspection: the exodus shock, the
+#: economic exits and deterrence. Their relief is reported as "by exit".
+EXITS: tuple[FacilityState, ...] = (
+    FacilityState.EXITED,
+    FacilityState.MOVED_ABROAD,
+    FacilityState.GONE_DARK,
+)
+#: Every event that takes a facility's load off the grid for good (unless reconnected).
+DEPARTURES: tuple[FacilityState, ...] = (*CLOSURES[:2], *EXITS)
 #: States in which a facility's load is on the grid.
 ON_GRID: frozenset[FacilityState] = frozenset(
     {
@@ -54,7 +71,12 @@ ON_GRID: frozenset[FacilityState] = frozenset(
         FacilityState.INSPECTED,
         FacilityState.COMPLIANT,
         FacilityState.RECONNECTED,
+        FacilityState.WENT_GREY,
     }
+)
+#: States in which a facility is operating and may be picked for inspection.
+OPERATING: frozenset[FacilityState] = frozenset(
+    {FacilityState.OPERATING, FacilityState.RECONNECTED, FacilityState.WENT_GREY}
 )
 
 
@@ -82,9 +104,23 @@ class Metric:
 
 _METRICS = (
     Metric("relief_mw", "relief at target date (MW)", "MW", 0, headline=True, difference=True),
+    Metric("relief_accounting_mw", "relief, accounting (MW)", "MW", 0),
+    Metric("relief_before_after_mw", "relief, before and after (MW)", "MW", 0, non_negative=False),
+    Metric("mining_at_target_mw", "mining load on the target day (MW)", "MW", 0, difference=True),
     Metric("closures_voluntary", "voluntary closures", "count", 1, headline=True),
     Metric("closures_forced", "forced closures", "count", 1, headline=True),
     Metric("exits", "exits", "count", 1, headline=True),
+    # Exits by kind, and licensed sites gone grey (counts by the target date).
+    *(
+        Metric(key, text, "count", 1)
+        for key, text in (
+            ("moved_abroad", "moved abroad"),
+            ("gone_dark", "gone dark"),
+            ("went_grey", "licensed gone grey"),
+        )
+    ),
+    Metric("licensed_left_share", "licensed miners gone, share of count", "1", 2),
+    Metric("licensed_left_share_mw", "licensed miners gone, share of MW", "1", 2),
     Metric("criminal_cases", "criminal cases", "count", 1),
     Metric("devices_seized", "devices seized", "count", 0),
     Metric("inspections", "inspections", "count", 1),

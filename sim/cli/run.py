@@ -28,6 +28,12 @@ from sim.scenario.load import load_scenario
     help="Add replications until the 95% half-width of relief is at most MW.",
 )
 @opt.baseline("Another scenario run with the same seed: paired differences (this minus baseline).")
+@click.option(
+    "--counterfactual",
+    is_flag=True,
+    help="Also run the scenario without the crackdown (common random numbers) as the baseline: "
+    "adds the counterfactual relief.",
+)
 @opt.figures("Write PNG figures.")
 @opt.quiet("No progress bar and no table.")
 @opt.ALLOW_LARGE
@@ -44,6 +50,7 @@ def run(
     keep_timeseries: bool,
     precision: float | None,
     baseline: Path | None,
+    counterfactual: bool,
     figures: bool,
     quiet: bool,
     allow_large: bool,
@@ -54,8 +61,14 @@ def run(
     from sim.report.runfolder import write_run
     from sim.report.tables import baseline_table, result_table
 
+    if counterfactual and baseline is not None:
+        raise click.UsageError("give --baseline or --counterfactual, not both")
     sc = load_scenario(scenario, overrides)
     base_sc = load_scenario(baseline, overrides) if baseline is not None else None
+    if counterfactual:
+        from sim.experiments.compare import without_crackdown
+
+        base_sc = without_crackdown(sc)
     both = [sc] if base_sc is None else [sc, base_sc]
     opt.check_size(opt.run_size(both, replications, workers, keep_timeseries), allow_large, scenario)
     with opt.output_folder(out, sc.name, overwrite) as folder:
@@ -81,11 +94,18 @@ def run(
 
             _, diff = baseline_differences(result, base_sc, **shared)
             extra = {"baseline": baseline_summary(base_sc.name, diff)}
+            if counterfactual and sc.target is not None:
+                from sim.results.relief import counterfactual as counterfactual_relief
+
+                extra["relief"] = {
+                    **result.summary()["relief"],
+                    "counterfactual": counterfactual_relief(diff),
+                }
         elapsed = time.perf_counter() - t0
         written = write_run(result, folder, figures=figures, extra=extra)
     if not quiet:
         click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
-        click.echo(result_table(result.summary()))
+        click.echo(result_table({**result.summary(), **(extra or {})}))
         if extra:
             click.echo("")
             click.echo(baseline_table(extra["baseline"]))

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from sim.model.replication import Static
 from sim.results.metrics import LINK_METRICS, LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
+from sim.results.relief import summary_blocks
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
 from sim.vocab import METRICS, ZONE_METRICS
@@ -78,7 +79,9 @@ class EnsembleResult:
                 "by": t.by.isoformat(),
                 "probability_within": {"mean": hits / self.n, "ci95_low": lo, "ci95_high": hi},
                 "verdict": verdict(rel, t.relief_mw, t.tolerance_mw),
+                "definition": t.definition,
             }
+            out.update(summary_blocks(t, lambda m: self.estimate(m).as_dict()))
         return out
 
     def timeseries(self) -> pd.DataFrame:

@@ -17,7 +17,9 @@ from sim.dispatch.balance import shed_blocks
 from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
 from sim.dispatch.security import solve_secure
 from sim.model import flows, generation, outside, supply
+from sim.model.mining import licensed_after
 from sim.model.replication import Raw, Static
+from sim.vocab import FacilityState
 
 #: Solve every step when runs of identical steps are more than this share of
 #: the steps: too few repeats to pay for copying the runs back out.
@@ -112,9 +114,12 @@ def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tupl
     ev = raw.events
     moved = ev["mw"] != 0
     if moved.any():
-        ent = ev["entity"][moved]
         k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
-        np.add.at(acc, (t.licensed[ent].astype(int), ev["zone"][moved], k), ev["mw"][moved])
+        zone, mw = ev["zone"][moved], ev["mw"][moved]
+        np.add.at(acc, (licensed_after(t, ev)[moved].astype(int), zone, k), mw)
+        # A licensed site going grey moves its load out of the licensed pool.
+        went = ev["event"][moved] == FacilityState.WENT_GREY
+        np.add.at(acc, (1, zone[went], k[went]), -mw[went])
     level = np.cumsum(acc, axis=2)[:, :, : seg.n]
     return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
 

@@ -4,18 +4,27 @@ Teams are a :class:`simpy.Resource`, as the repair crew of SimPy's machine-shop
 example: the campaign process asks for a free team, picks the next site by the
 targeting policy, and hands team and site to an inspection process that
 releases the team when the inspection ends.
+
+The campaign starts at its window's start (scripted) or at a signal from the
+grid plus a delay (``trigger``, read from :class:`~sim.model.signals.GridSignals`);
+it may escalate (more teams, faster inspections) and may deter grey sites, a
+share of which stop and leave once it starts (``gone_dark``).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
+import pandas as pd
 import simpy
 
+from sim.model import network
 from sim.model.clock import Clock
 from sim.model.mining import Facilities
-from sim.scenario.schema import Duration, Enforcement
+from sim.model.signals import GridSignals
+from sim.scenario.schema import Duration, Enforcement, Scenario
 from sim.vocab import FacilityState as S
 from sim.vocab import LegalStatus
 
@@ -25,17 +34,49 @@ HOURS_PER_DAY = 24.0
 REPOLL_H = 24.0
 
 
-def gamma_hours(d: Duration, rng: np.random.Generator) -> float:
-    """A duration in hours with mean ``mean_days`` and coefficient of variation ``cv``."""
+def gamma_hours(d: Duration, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+    """A duration in hours (or ``size`` of them) with mean ``mean_days`` and
+    coefficient of variation ``cv``."""
     mean_h = d.mean_days * HOURS_PER_DAY
     if d.cv == 0:
-        return mean_h
+        return mean_h if size is None else np.full(size, mean_h)
     shape = 1.0 / d.cv**2
-    return float(rng.gamma(shape, mean_h / shape))
+    if size is None:
+        return float(rng.gamma(shape, mean_h / shape))
+    return rng.gamma(shape, mean_h / shape, size)
+
+
+def campaign_start_h(spec: Enforcement, clock: Clock, signals: GridSignals | None) -> float:
+    """Hours from the start at which the campaign starts: the window's start, or the
+    trigger's signal plus its delay but not before the window's start; inf if the
+    signal never comes, nan if there is neither window nor trigger."""
+    floor = -math.inf if spec.campaign is None else clock.hours(spec.campaign.start)
+    trig = spec.trigger
+    if trig is None or trig.after == "date":
+        delay = 0.0 if trig is None else trig.delay_days * HOURS_PER_DAY
+        return math.nan if spec.campaign is None else floor + delay
+    if signals is None:
+        raise ValueError(f"a campaign triggered by {trig.after} needs the replication's grid signals")
+    return max(signals.time_of(trig.after) + trig.delay_days * HOURS_PER_DAY, floor)
+
+
+def scripted_start(sc: Scenario) -> pd.Timestamp | None:
+    """When the scenario's campaign starts under its scripted orders (local,
+    time-zone aware), or None if it never starts or waits for a signal that
+    only a replication knows (the first shedding)."""
+    e = sc.enforcement
+    if not e.enabled or (e.trigger is not None and e.trigger.after == "first_shedding"):
+        return None
+    clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
+    allowed, _ = network.limit_factors(sc, clock)
+    hours = campaign_start_h(e, clock, GridSignals.scripted(allowed, clock))
+    if not math.isfinite(hours):
+        return None
+    return pd.Timestamp(sc.start).tz_localize(sc.timezone) + pd.Timedelta(hours=hours)
 
 
 class Agency:
-    """Inspects facilities during the campaign window and decides their fate."""
+    """Inspects facilities during the campaign and decides their fate."""
 
     def __init__(
         self,
@@ -44,37 +85,59 @@ class Agency:
         clock: Clock,
         facilities: Facilities,
         rng: np.random.Generator,
+        signals: GridSignals | None = None,
+        deterrence_rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         self.spec = spec
         self.facilities = facilities
         self.rng = rng
-        self.teams = simpy.Resource(env, capacity=spec.teams)
-        assert spec.campaign is not None
-        self.start_h = clock.hours(spec.campaign.start)
-        self.end_h = min(clock.hours(spec.campaign.end), clock.horizon_h)
+        self.start_h = campaign_start_h(spec, clock, signals)
+        end = clock.horizon_h if spec.campaign is None else clock.hours(spec.campaign.end)
+        self.end_h = min(end, clock.horizon_h)
+        esc = spec.escalation
+        self.extra_teams = 0 if esc is None else esc.extra_teams
+        self.escalation_h = math.inf if esc is None else self.start_h + esc.after_days * HOURS_PER_DAY
+        self.inspection_factor = 1.0 if esc is None else esc.inspection_factor
+        self.teams = simpy.Resource(env, capacity=spec.teams + self.extra_teams)
         t = facilities.table
-        statuses = spec.targeting.statuses
-        self.eligible = np.where(t.licensed, LegalStatus.LICENSED in statuses, LegalStatus.GREY in statuses)
+        self.statuses = frozenset(spec.targeting.statuses)
+        # Deterrence draws one uniform and one delay per facility, used or not, so
+        # that scenarios that differ elsewhere see the same draws.
+        self.deter_u = self.deter_delay_h = None
+        if spec.deterrence is not None:
+            assert deterrence_rng is not None, "deterrence needs its random stream"
+            self.deter_u = deterrence_rng.random(t.n)
+            self.deter_delay_h = gamma_hours(spec.deterrence.delay, deterrence_rng, t.n)
         pol = spec.targeting
-        if pol.policy == "anomaly":
-            weight = t.capacity_mw**pol.size_exponent
-        elif pol.policy == "tipoffs":
-            weight = np.where(t.licensed, 1.0, pol.tipoff_weight)
-        else:
-            weight = np.ones(t.n)
         # Exponential race: the candidate with the smallest key is picked, which
         # draws sites with probability proportional to their weight, without
         # replacement. A site gets its key when it first becomes a candidate, as
         # the last picked key plus Exp(1) / weight: by memorylessness every
         # waiting site then has the same chance per unit of weight, whenever it
-        # connected.
-        self.weight = weight
+        # connected. Weights depend on the site's legal status when it is keyed.
+        self.size_weight = t.capacity_mw**pol.size_exponent if pol.policy == "anomaly" else np.ones(t.n)
+        self.tipoffs = pol.policy == "tipoffs"
         self.largest_first = pol.policy == "largest_first"
         self.keyed = np.zeros(t.n, dtype=bool)
         self.last_key = 0.0
         self.heap: list[tuple[float, int]] = []
         self.seen = 0  # arrivals already keyed
+
+    def status(self, i: int) -> str:
+        """Legal status of facility ``i`` now."""
+        return LegalStatus.LICENSED if self.facilities.licensed[i] else LegalStatus.GREY
+
+    def start(self) -> list:
+        """The campaign's processes, in their fixed order: reserve (teams that join
+        at the escalation), campaign, deterrence."""
+        procs = []
+        if self.extra_teams:
+            procs.append(self.env.process(self.reserve()))
+        procs.append(self.env.process(self.campaign()))
+        if self.spec.deterrence is not None:
+            procs.append(self.env.process(self.deterrence()))
+        return procs
 
     def pick(self) -> int | None:
         """The next site by the targeting policy among those operating and not yet
@@ -85,7 +148,10 @@ class Agency:
                 {
                     i
                     for i in f.arrivals[self.seen :]
-                    if self.eligible[i] and not self.keyed[i] and f.operating[i] and not f.inspected[i]
+                    if self.status(i) in self.statuses
+                    and not self.keyed[i]
+                    and f.operating[i]
+                    and not f.inspected[i]
                 }
             )
             self.seen = len(f.arrivals)
@@ -94,7 +160,10 @@ class Agency:
                 if self.largest_first:
                     keys = -f.table.capacity_mw[idx]
                 else:
-                    keys = self.last_key + self.rng.standard_exponential(idx.size) / self.weight[idx]
+                    weight = self.size_weight[idx]
+                    if self.tipoffs:
+                        weight = np.where(f.licensed[idx], 1.0, self.spec.targeting.tipoff_weight)
+                    keys = self.last_key + self.rng.standard_exponential(idx.size) / weight
                 self.keyed[idx] = True
                 for k, i in zip(keys.tolist(), new, strict=True):
                     heapq.heappush(self.heap, (k, i))
@@ -106,8 +175,20 @@ class Agency:
                 return i
         return None
 
+    def reserve(self):
+        """Process: hold the extra teams until the escalation, then let them work."""
+        held = [self.teams.request() for _ in range(self.extra_teams)]
+        yield self.env.all_of(held)
+        if self.escalation_h >= self.end_h:
+            return
+        yield self.env.timeout(max(self.escalation_h - self.env.now, 0.0))
+        for req in held:
+            self.teams.release(req)
+
     def campaign(self):
         """Process: keep every team busy from the campaign's start to its end."""
+        if not self.start_h < self.end_h:  # the signal never came, or too late
+            return
         yield self.env.timeout(max(self.start_h - self.env.now, 0.0))
         while self.env.now < self.end_h:
             req = self.teams.request()
@@ -128,8 +209,9 @@ class Agency:
         """Process: one team inspects one site, then the outcome is applied."""
         f, spec, rng = self.facilities, self.spec, self.rng
         f.set_state(site, S.INSPECTED)
-        yield self.env.timeout(gamma_hours(spec.inspection, rng))
-        licensed = bool(f.table.licensed[site])
+        hours = gamma_hours(spec.inspection, rng)
+        yield self.env.timeout(hours * (self.inspection_factor if self.env.now >= self.escalation_h else 1.0))
+        licensed = bool(f.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey
         u = rng.random()
         if f.state[site] != S.INSPECTED:  # left meanwhile (exodus)
@@ -147,3 +229,19 @@ class Agency:
             if not seized and rng.random() < spec.reconnection_probability:
                 self.env.process(f.reconnect(site, gamma_hours(spec.reconnection_delay, rng)))
         self.teams.release(req)
+
+    def deterrence(self):
+        """Process: at the campaign's start, each grey site on the grid and not under
+        inspection leaves with its chance (by size), after its delay."""
+        d, f = self.spec.deterrence, self.facilities
+        assert d is not None and self.deter_u is not None and self.deter_delay_h is not None
+        if not self.start_h < self.end_h:
+            return
+        yield self.env.timeout(max(self.start_h - self.env.now, 0.0))
+        cap = f.table.capacity_mw
+        chance = np.minimum(d.probability * (cap / d.reference_mw) ** d.size_exponent, 1.0)
+        grey_now = np.array([f.on_grid(i) and not f.licensed[i] for i in range(f.table.n)], dtype=bool)
+        who = np.flatnonzero(grey_now & (self.deter_u < chance))
+        when = self.env.now + self.deter_delay_h[who]
+        plan = [(float(when[j]), int(i), S.GONE_DARK) for j, i in enumerate(who)]
+        yield from f.follow(sorted(plan))

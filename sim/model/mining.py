@@ -3,7 +3,8 @@
 Life cycle (docs/architecture.md)::
 
     pending -> operating -> inspected -> compliant | closed_voluntarily | disconnected_by_force
-                         -> exited
+                         -> exited | moved_abroad | gone_dark
+                         -> went_grey (licensed only) -> inspected | moved_abroad | gone_dark
     disconnected_by_force -> reconnected
 
 Curtailment of licensed miners by the operator (shortage) and limits by its
@@ -13,7 +14,7 @@ per-facility events: they depend on the hour's balance, not on the facility.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -21,7 +22,7 @@ import simpy
 from sim.model.clock import Clock
 from sim.model.recorder import Recorder
 from sim.scenario.schema import Exodus, MiningWave, Population, Scenario, SizeDistribution
-from sim.vocab import ON_GRID, LegalStatus
+from sim.vocab import ON_GRID, OPERATING, LegalStatus
 from sim.vocab import FacilityState as S
 
 #: States in which a facility draws its load from the grid.
@@ -50,6 +51,8 @@ class FacilityTable:
     """Number of mining devices."""
     connect_h: np.ndarray
     """Hours from the start at which it connects (negative: already connected)."""
+    hardware: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Index of its hardware class in ``mining.hardware`` (empty: not drawn)."""
 
 
 def lognormal_sizes(sizes: SizeDistribution, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -118,7 +121,9 @@ def sample_population(sc: Scenario, clock: Clock, rng: np.random.Generator) -> F
         cols["conn"].append(conn)
     if not cols["cap"]:
         empty = np.zeros(0)
-        return FacilityTable(empty.astype(int), empty.astype(bool), empty, empty, empty.astype(int), empty)
+        return FacilityTable(
+            empty.astype(int), empty.astype(bool), empty, empty, empty.astype(int), empty, empty.astype(int)
+        )
     cap = np.concatenate(cols["cap"])
     # Each facility runs one hardware class, drawn from the mix.
     cls = rng.choice(kw.size, size=cap.size, p=shares) if kw.size else np.zeros(cap.size, int)
@@ -130,7 +135,22 @@ def sample_population(sc: Scenario, clock: Clock, rng: np.random.Generator) -> F
         load_mw=cap * np.concatenate(cols["util"]),
         devices=devices,
         connect_h=np.concatenate(cols["conn"]),
+        hardware=cls.astype(np.int64),
     )
+
+
+def licensed_after(table: FacilityTable, events: dict[str, np.ndarray]) -> np.ndarray:
+    """For each recorded event, whether its facility is licensed once the event has
+    happened (its load is in the licensed pool), or grey: licensed facilities stay
+    licensed until they go grey (``went_grey``, at most once each)."""
+    ent = events["entity"]
+    lic = table.licensed[ent]
+    went = np.flatnonzero(events["event"] == S.WENT_GREY)
+    if went.size:
+        first = np.full(table.n, np.iinfo(np.int64).max)
+        first[ent[went]] = went
+        lic = lic & (np.arange(ent.size) < first[ent])
+    return lic
 
 
 class Facilities:
@@ -145,6 +165,8 @@ class Facilities:
         self.table = table
         self.record = record
         self.state = [S.OPERATING if c <= 0 else S.PENDING for c in table.connect_h]
+        #: Whether each facility is licensed now (it stops being so when it goes grey).
+        self.licensed = table.licensed.copy()
         self.inspected = np.zeros(table.n, dtype=bool)
         #: Whether each facility is operating (or reconnected): the sites an agency may visit.
         self.operating = table.connect_h <= 0
@@ -156,16 +178,38 @@ class Facilities:
         return self.state[i] in ON_GRID
 
     def set_state(self, i: int, new: S, count: int = 0, flag: int = 0) -> None:
-        """Move facility ``i`` to ``new`` and record the load change."""
+        """Move facility ``i`` to ``new`` and record the load change (MW, signed;
+        for ``went_grey`` the load that moves from the licensed to the grey pool)."""
         before = self.on_grid(i)
         self.state[i] = new
-        self.operating[i] = new in (S.OPERATING, S.RECONNECTED)
-        if new == S.OPERATING:
+        self.operating[i] = new in OPERATING
+        if new in (S.OPERATING, S.WENT_GREY):
             self.arrivals.append(i)
-        after = self.on_grid(i)
         load = float(self.table.load_mw[i])
-        mw = (after - before) * load
+        if new == S.WENT_GREY:
+            self.licensed[i] = False
+            mw = load
+        else:
+            mw = (self.on_grid(i) - before) * load
         self.record(self.env.now, new, i, int(self.table.zone[i]), mw, count, flag)
+
+    def can(self, i: int, new: S) -> bool:
+        """Whether facility ``i`` can still make a planned move to ``new`` now: a
+        licensed site goes grey only while it operates; a grey site goes dark only
+        while it operates (not under inspection); other exits need it on the grid."""
+        if new == S.WENT_GREY:
+            return bool(self.licensed[i]) and self.state[i] in (S.OPERATING, S.COMPLIANT, S.RECONNECTED)
+        if new == S.GONE_DARK:
+            return not self.licensed[i] and self.state[i] in OPERATING
+        return self.on_grid(i)
+
+    def follow(self, plan: list[tuple[float, int, S]]):
+        """Process: make the planned moves ``(hours, facility, state)`` in order, each
+        only if the facility can still make it (:meth:`can`)."""
+        for t, i, new in plan:
+            yield self.env.timeout(max(t - self.env.now, 0.0))
+            if self.can(i, new):
+                self.set_state(i, new)
 
     def connections(self):
         """Process: connect the facilities that arrive during the run, in time order."""
@@ -183,16 +227,11 @@ class Facilities:
         end = clock.horizon_h if shock.end is None else clock.hours(shock.end)
         yield self.env.timeout(max(start - self.env.now, 0.0))
         lic = shock.legal_status == LegalStatus.LICENSED
-        who = [i for i in range(self.table.n) if self.table.licensed[i] == lic and self.on_grid(i)]
+        who = [i for i in range(self.table.n) if self.licensed[i] == lic and self.on_grid(i)]
         leave = rng.random(len(who)) < shock.share
         times = rng.uniform(start, end, len(who))
-        plan = sorted((times[j], who[j]) for j in range(len(who)) if leave[j])
-        for t, i in plan:
-            if t >= clock.horizon_h:
-                break
-            yield self.env.timeout(t - self.env.now)
-            if self.on_grid(i):
-                self.set_state(i, S.EXITED)
+        plan = sorted((times[j], who[j], S.EXITED) for j in range(len(who)) if leave[j])
+        yield from self.follow([p for p in plan if p[0] < clock.horizon_h])
 
     def reconnect(self, i: int, delay_h: float):
         """Process: a site disconnected by force comes back after ``delay_h``."""

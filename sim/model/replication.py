@@ -15,15 +15,27 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.dispatch.transfer import Network
-from sim.model import cold, demand, frequency, generation, network, outside, supply
+from sim.model import cold, demand, economics, frequency, generation, network, outside, supply
 from sim.model.clock import Clock
-from sim.model.enforcement import Agency
+from sim.model.enforcement import Agency, campaign_start_h
 from sim.model.mining import Facilities, FacilityTable, sample_population
 from sim.model.recorder import Recorder
+from sim.model.signals import GridSignals
 from sim.scenario.schema import Exodus, Scenario
 
-#: Random streams of a replication, one per component (docs/architecture.md).
-STREAMS = ("population", "outages", "enforcement", "shocks", "weather", "outside", "renewables")
+#: Random streams of a replication, one per component (docs/architecture.md). New
+#: streams go at the end, so that the existing ones keep their draws.
+STREAMS = (
+    "population",
+    "outages",
+    "enforcement",
+    "shocks",
+    "weather",
+    "outside",
+    "renewables",
+    "economics",
+    "deterrence",
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,11 @@ class Static:
     """Steps at which an input that is the same in every replication changes:
     hours of the load shape, cold snaps, orders, links, imports, months
     (derating), maintenance and trips; and step 0. T booleans."""
+    signals: GridSignals | None = None
+    """The scripted operator's signals (from ``allowed``), for replications not
+    given their own."""
+    market: economics.Market | None = None
+    """Hashprice and levy per day, when the miners' economics are on."""
 
 
 class CountingEnvironment(simpy.Environment):
@@ -137,6 +154,8 @@ def prepare(sc: Scenario) -> Static:
         allowed=allowed,
         lasting=lasting,
         static_change=change,
+        signals=GridSignals.scripted(allowed, clock),
+        market=economics.market(sc, clock),
     )
 
 
@@ -170,28 +189,49 @@ class Raw:
     """Share of each outside link's capacity available per step (L_o x T)."""
     variable: np.ndarray
     """Capacity factor of each supply class with a random one, per step (W x T)."""
+    campaign_start_h: float = float("nan")
+    """When the campaign starts (or would start, were it enabled), hours from the
+    start; inf if its trigger never comes, nan without window or trigger."""
 
 
-def simulate(static: Static, replication: int) -> Raw:
-    """Run one replication of the discrete-event model."""
+def simulate(static: Static, replication: int, signals: GridSignals | None = None) -> Raw:
+    """Run one replication of the discrete-event model. ``signals``: what the grid
+    tells the miners and the agency (default: the scripted operator's, ``static.signals``)."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
+    if signals is None:
+        signals = static.signals or GridSignals.scripted(static.allowed, clock)
     env = CountingEnvironment()
     record = Recorder()
     table = sample_population(sc, clock, rng["population"])
     facilities = Facilities(env, table, record)
     env.process(facilities.connections())
+    if static.market is not None:
+        moves = economics.plan(sc.mining.economics, static.market, table, signals, clock, rng["economics"])
+        env.process(facilities.follow(moves))
     if sc.enforcement.enabled:
-        agency = Agency(env, sc.enforcement, clock, facilities, rng["enforcement"])
-        env.process(agency.campaign())
+        agency = Agency(
+            env, sc.enforcement, clock, facilities, rng["enforcement"], signals, rng["deterrence"]
+        )
+        agency.start()
     for shock in sc.shocks:
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
-    # Separate streams: drawing the weather first changes no draw of the outages.
+    grid = draw_grid(static, rng)
+    start = campaign_start_h(sc.enforcement, clock, signals)
+    return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start)
+
+
+def draw_grid(static: Static, rng: dict[str, np.random.Generator]) -> tuple:
+    """The grid's random inputs of one replication, from its own streams:
+    ``(outage_t, outage_unit, outage_up, outage_up0, anomaly_c, availability,
+    variable)`` in the order of :class:`Raw`'s fields. Separate streams, so the
+    order of the draws changes none of them."""
+    sc, clock = static.scenario, static.clock
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     units = cold.with_cold(static.units, clock, anomaly + static.cold_c, sc.generation.cold_outage_per_c)
     t, u, up, up0 = generation.sample_outages(units, clock.horizon_h, rng["outages"])
     avail = outside.draw_availability(static.outside, sc, clock, anomaly, rng["outside"])
     wind = supply.draw_variable(static.supply, clock, rng["renewables"])
-    return Raw(replication, table, record.arrays(), t, u, up, up0, anomaly, env.scheduled, avail, wind)
+    return t, u, up, up0, anomaly, avail, wind

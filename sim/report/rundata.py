@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import Problem, ScenarioError
+from sim.model.enforcement import scripted_start
 from sim.scenario.schema import Order, Scenario
 
 if TYPE_CHECKING:
@@ -243,9 +244,9 @@ class RunData:
         """Dates worth marking, from the scenario: orders, campaign start, target date."""
         sc = self.scenario
         out = [(self.local(order.start), _order_label(self, order)) for order in sc.operator.orders]
-        campaign = sc.enforcement.campaign
-        if sc.enforcement.enabled and campaign is not None:
-            begin = self.local(campaign.start)
+        start = scripted_start(sc)  # the window's start, or its trigger's signal plus delay
+        if start is not None:
+            begin = self.local(start)
             out.append((begin, f"inspection campaign starts, {begin:%-d %b %Y}"))
         if sc.target is not None:
             by = self.local(sc.target.by)

@@ -25,6 +25,12 @@ RUN_TABLE = (
     "lolf",
     "peak_shortfall_mw",
 )
+#: How each relief definition is named in tables.
+DEFINITIONS = {
+    "before_after": "before and after",
+    "accounting": "accounting",
+    "counterfactual": "counterfactual",
+}
 #: Width of the label column of the run tables (characters).
 LABEL_WIDTH = 32
 #: Decimals of paired differences in the baseline table.
@@ -92,16 +98,43 @@ def result_table(summary: dict[str, Any]) -> str:
         d = metric(key).digits
         span = interval(e["ci95_low"], e["ci95_high"], d)
         lines.append(f"{label(key):{LABEL_WIDTH}} {num(e['mean'], d):>12} {span:>24}")
+    lines += relief_lines(summary)
     t = summary.get("target")
     if t:
         p = t["probability_within"]
         lines.append("")
         lines.append(
-            f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW by {t['by'][:10]}: "
+            f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW by {t['by'][:10]} "
+            f"({DEFINITIONS[t.get('definition', 'accounting')]}): "
             f"{t['verdict'].upper()}; P(relief within band) = {p['mean']:.2f} "
             f"[{p['ci95_low']:.2f}, {p['ci95_high']:.2f}]"
         )
     return "\n".join(lines)
+
+
+def relief_lines(summary: dict[str, Any]) -> list[str]:
+    """Rows of the run table for the relief by each definition (the verdict's
+    marked) and the share of licensed miners gone beside the reported share."""
+    r, gone = summary.get("relief"), summary.get("licensed_left")
+    if not r or not gone:
+        return []
+    lines = [f"relief by definition, {r['by'][:10]}:"]
+    for key in ("before_after", "accounting", "counterfactual"):
+        e = r.get(key)
+        name = f"  {DEFINITIONS[key]}" + (" (verdict)" if key == r["definition"] else "")
+        if e is None:
+            lines.append(f"{name:{LABEL_WIDTH}} {'-':>12} {'(run with --counterfactual)':>24}")
+            continue
+        span = interval(e["ci95_low"], e["ci95_high"])
+        lines.append(f"{name:{LABEL_WIDTH}} {num(e['mean']):>12} {span:>24}")
+    lines.append(f"licensed miners gone abroad by {gone['by'][:10]}:")
+    for key, what in (("share", "share of count"), ("share_mw", "share of MW")):
+        e = gone[key]
+        span = interval(e["ci95_low"], e["ci95_high"], 2)
+        lines.append(f"{'  ' + what:{LABEL_WIDTH}} {num(e['mean'], 2):>12} {span:>24}")
+    if gone.get("reported_share") is not None:
+        lines.append(f"{'  reported (unverified claim)':{LABEL_WIDTH}} {num(gone['reported_share'], 2):>12}")
+    return lines
 
 
 def baseline_table(b: dict[str, Any]) -> str:

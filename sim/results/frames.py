@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.replication import Raw, Static
-from sim.vocab import CLOSURES, FacilityState, LegalStatus, UnitEvent
+from sim.vocab import DEPARTURES, FacilityState, LegalStatus, UnitEvent
 
 
 def events_frame(static: Static, raw: Raw) -> pd.DataFrame:
@@ -54,7 +54,7 @@ def facilities_frame(static: Static, raw: Raw) -> pd.DataFrame:
     closed_at = np.full(t.n, np.nan)
     for i, e, th in zip(ev["entity"], ev["event"], ev["t_h"], strict=True):
         state[i] = e
-        if e in CLOSURES:
+        if e in DEPARTURES:
             closed_at[i] = th
         elif e == FacilityState.RECONNECTED:
             closed_at[i] = np.nan

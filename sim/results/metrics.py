@@ -4,7 +4,9 @@ Everything here is vectorised over steps and zones. Definitions:
 
 - **relief** (MW) at a time: the load of the facilities closed by then
   (voluntarily, by force net of reconnections, by exit) plus the licensed load
-  held back by *lasting* operator limits;
+  held back by *lasting* operator limits (the *accounting* relief; the
+  before-and-after and counterfactual ones are in :mod:`sim.results.relief`, and
+  ``relief_mw`` at the target date is the one the target's ``definition`` names);
 - **EUE** (MWh): energy of firm load shed, summed over steps;
 - **LOLE** (h): hours with any firm load shed (in a zone, or anywhere for the total);
 - **LOLF** (events): entries into shedding, counted as runs of consecutive steps
@@ -23,6 +25,7 @@ give, to the last bit.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,8 +35,9 @@ from sim.dispatch.balance import EPS_MW
 from sim.dispatch.runs import Series, Steps, align, unique
 from sim.model.balance import RunBalance, dispatch_runs
 from sim.model.replication import Raw, Static
+from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
-from sim.vocab import FacilityState
+from sim.vocab import EXITS, FacilityState
 
 #: Months whose mean available generation is reported as "deliverable winter
 #: generation" (sources section 3.1: the winter evening peak).
@@ -45,16 +49,6 @@ _CODE = {state.value: i for i, state in enumerate(FacilityState)}
 #: most this share of the runs: the ensemble sums them on fewer runs, but
 #: fastest when every replication has the same runs.
 SQUEEZE_WORTH = 0.8
-#: Counts of events in the summary, in its order.
-EVENT_COUNTS = (
-    "closures_voluntary",
-    "closures_forced",
-    "exits",
-    "inspections",
-    "criminal_cases",
-    "devices_seized",
-)
-
 #: Per-zone time series kept for the ensemble (zones x steps, MW).
 ZONE_SERIES = (
     "demand_mw",
@@ -123,7 +117,7 @@ def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = N
     for name, states in (
         ("relief_voluntary_mw", (FacilityState.CLOSED_VOLUNTARILY,)),
         ("relief_forced_mw", (FacilityState.DISCONNECTED_BY_FORCE, FacilityState.RECONNECTED)),
-        ("relief_exit_mw", (FacilityState.EXITED,)),
+        ("relief_exit_mw", EXITS),
     ):
         if k.size == 0:
             out[name] = Steps.full(0.0, (), T)
@@ -156,12 +150,13 @@ def at_checkpoint(static: Static, raw: Raw, rel: dict[str, Steps], when: dt.date
     return out
 
 
-def after_campaign(static: Static, shed: Steps) -> dict[str, float]:
-    """EUE (MWh) and LOLE (h) from the campaign's start on: was the relief enough?"""
-    sc, clock = static.scenario, static.clock
-    if not (sc.enforcement.enabled and sc.enforcement.campaign is not None):
+def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
+    """EUE (MWh) and LOLE (h) from the campaign's start on (its start in this
+    replication, for a triggered one: zero if it never starts): was the relief enough?"""
+    clock, t0 = static.clock, raw.campaign_start_h
+    if not static.scenario.enforcement.enabled or math.isnan(t0):
         return {}
-    k0 = int(clock.step_of(clock.hours(sc.enforcement.campaign.start)))
+    k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
     v = shed.zone_sum().expand()[k0:]
     return {
         "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
@@ -199,11 +194,11 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     bal = dispatch_runs(static, raw)
     codes = kinds(raw.events)
     rel = relief(static, raw, bal.relief_limits, codes)
-    s = _event_counts(static, raw, rel, codes)
+    s = _event_counts(static, raw, bal, rel, codes)
     if static.scenario.target is not None:
         for when in static.scenario.target.checkpoints:
             s.update(at_checkpoint(static, raw, rel, when))
-    s.update(after_campaign(static, bal.shed))
+    s.update(after_campaign(static, raw, bal.shed))
     step_h = static.clock.step_h
     national = loss_stats(bal.shed.zone_sum(), step_h)
     eue, lole, lolf, peak = national
@@ -251,8 +246,10 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     return result
 
 
-def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps], codes: np.ndarray) -> dict[str, float]:
-    """Relief at the target date and counts of events by then."""
+def _event_counts(
+    static: Static, raw: Raw, bal: RunBalance, rel: dict[str, Steps], codes: np.ndarray
+) -> dict[str, float]:
+    """Relief (three ways) at the target date and counts of events by then."""
     sc, clock = static.scenario, static.clock
     if sc.target is not None:
         t_target = clock.hours(sc.target.by)
@@ -260,17 +257,25 @@ def _event_counts(static: Static, raw: Raw, rel: dict[str, Steps], codes: np.nda
     else:
         t_target, k_target = clock.horizon_h, clock.n_steps - 1
     s = {name: float(series.at(k_target)) for name, series in rel.items()}
+    s["relief_accounting_mw"] = s["relief_mw"]
+    consumption = relief_ways.mining_consumption(bal)
+    at_target, fall = relief_ways.before_after(static, raw, consumption, k_target * clock.step_h)
+    s["relief_before_after_mw"], s["mining_at_target_mw"] = fall, at_target
+    if sc.target is not None and sc.target.definition == "before_after":
+        s["relief_mw"] = fall
     ev = raw.events
-    if ev["t_h"].size == 0:
-        s.update(dict.fromkeys(EVENT_COUNTS, 0.0))
-        if sc.target is not None:
-            s["within_target"] = float(abs(s["relief_mw"] - sc.target.relief_mw) <= sc.target.tolerance_mw)
-        return s
     by = ev["t_h"] <= t_target
     s["closures_voluntary"] = float(np.sum(by & _is(codes, FacilityState.CLOSED_VOLUNTARILY)))
     forced = by & _is(codes, FacilityState.DISCONNECTED_BY_FORCE)
     s["closures_forced"] = float(forced.sum())
-    s["exits"] = float(np.sum(by & _is(codes, FacilityState.EXITED)))
+    s["exits"] = float(np.sum(by & _is(codes, *EXITS)))
+    for name, state in (
+        ("moved_abroad", FacilityState.MOVED_ABROAD),
+        ("gone_dark", FacilityState.GONE_DARK),
+        ("went_grey", FacilityState.WENT_GREY),
+    ):
+        s[name] = float(np.sum(by & _is(codes, state)))
+    s["licensed_left_share"], s["licensed_left_share_mw"] = relief_ways.licensed_left(raw, t_target)
     s["inspections"] = float(np.sum(by & _is(codes, FacilityState.INSPECTED)))
     s["criminal_cases"] = float(ev["flag"][forced].sum())
     s["devices_seized"] = float(ev["count"][forced].sum())

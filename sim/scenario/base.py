@@ -116,6 +116,8 @@ Name = Annotated[str, AfterValidator(_folder_name)]
 #: Slack allowed when shares or probabilities given in YAML must sum to 1 (decimal
 #: fractions such as 0.1 + 0.2 are not exact in binary floating point).
 SUM_TOLERANCE = 1e-6
+#: Smallest coefficient of variation of a random duration (smaller: give 0).
+MIN_CV = 0.001
 #: A legal status as a scenario spells it: the values of :class:`sim.vocab.LegalStatus`
 #: (a Literal of strings, so errors read "Input should be 'licensed' or 'grey'").
 Status = Literal[LegalStatus.LICENSED.value, LegalStatus.GREY.value]
@@ -145,4 +147,19 @@ class Window(Frozen):
     def _ordered(self) -> Self:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Duration(Frozen):
+    """A gamma-distributed duration given by its mean and coefficient of variation."""
+
+    mean_days: Annotated[Number, Field(ge=0.001)]
+    """Mean, days (at least 0.001, about 1.4 minutes)."""
+    cv: Annotated[Number, Field(ge=0.0, le=10.0)] = 0.5
+    """Coefficient of variation (0: fixed; else from 0.001 to 10)."""
+
+    @model_validator(mode="after")
+    def _cv(self) -> Self:
+        if 0.0 < self.cv < MIN_CV:
+            raise ValueError(f"cv must be 0 (a fixed duration) or at least {MIN_CV}")
         return self

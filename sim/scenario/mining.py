@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from sim.scenario.base import SUM_TOLERANCE, Count, Frozen, Number, Positive, Probability, Status, Window
+from sim.scenario import base
+from sim.scenario.base import Count, Duration, Frozen, Number, Positive, Probability, Status, Window
+from sim.scenario.economics import Economics
 from sim.vocab import LegalStatus
 
-#: Smallest coefficient of variation of a random duration (smaller: give 0).
-MIN_CV = 0.001
+#: Most teams an escalation may add.
+MAX_TEAMS = 10**6
 
 # --------------------------------------------------------------------------- mining
 
@@ -29,6 +31,8 @@ class Hardware(Frozen):
     """Power per device, kW."""
     share: Probability
     """Share of devices of this class."""
+    j_per_th: Positive | None = None
+    """Energy per hash, J/TH (W per TH/s); needed by ``mining.economics``."""
 
 
 class SizeDistribution(Frozen):
@@ -81,21 +85,25 @@ class Mining(Frozen):
     populations: tuple[Population, ...] = ()
     """Populations by zone and legal status."""
     hardware: tuple[Hardware, ...] = (
-        Hardware(name="S9", kw=1.35, share=0.40),
-        Hardware(name="S17", kw=2.7, share=0.25),
-        Hardware(name="S19", kw=3.25, share=0.35),
+        Hardware(name="S9", kw=1.35, share=0.40, j_per_th=98.0),
+        Hardware(name="S17", kw=2.7, share=0.25, j_per_th=48.0),
+        Hardware(name="S19", kw=3.25, share=0.35, j_per_th=32.0),
     )
-    """Device mix (sources 3.3: M24 to M26); shares must sum to 1."""
+    """Device mix (sources 3.3: M24 to M26; the S17's 48 J/TH an estimate); shares must sum to 1."""
     overhead: Annotated[Number, Field(ge=1.0, le=10.0)] = 1.07
     """Facility power per device power (cooling, losses)."""
     grey_scale: Positive = 1.0
     """Multiplier on every grey population's ``total_mw`` (for sweeps)."""
+    economics: Economics = Economics()
+    """Margins, exits abroad and switches to grey mining (off by default)."""
 
     @model_validator(mode="after")
     def _shares(self) -> Self:
         total = sum(h.share for h in self.hardware)
-        if self.hardware and abs(total - 1.0) > SUM_TOLERANCE:
+        if self.hardware and abs(total - 1.0) > base.SUM_TOLERANCE:
             raise ValueError(f"hardware shares must sum to 1, got {total:g}")
+        if self.economics.enabled and any(h.j_per_th is None for h in self.hardware):
+            raise ValueError("mining.economics needs j_per_th for every hardware class")
         return self
 
 
@@ -115,7 +123,7 @@ class Outcomes(Frozen):
     @model_validator(mode="after")
     def _sum(self) -> Self:
         total = self.compliant + self.closed_voluntarily + self.disconnected_by_force
-        if abs(total - 1.0) > SUM_TOLERANCE:
+        if abs(total - 1.0) > base.SUM_TOLERANCE:
             raise ValueError(f"outcome probabilities must sum to 1, got {total:g}")
         return self
 
@@ -135,19 +143,44 @@ class Targeting(Frozen):
     """Legal statuses the campaign inspects."""
 
 
-class Duration(Frozen):
-    """A gamma-distributed duration given by its mean and coefficient of variation."""
+class Trigger(Frozen):
+    """What starts the campaign: a signal from the grid, then a delay."""
 
-    mean_days: Annotated[Number, Field(ge=0.001)]
-    """Mean, days (at least 0.001, about 1.4 minutes)."""
-    cv: Annotated[Number, Field(ge=0.0, le=10.0)] = 0.5
-    """Coefficient of variation (0: fixed; else from 0.001 to 10)."""
+    after: Literal["date", "first_limit", "first_cutoff", "first_shedding"]
+    """``date``: the campaign window's start; ``first_limit``: the first time the
+    operator limits licensed miners; ``first_cutoff``: the first time it cuts them
+    off entirely (limit 0); ``first_shedding``: the first time firm load is shed.
+    The times come from the replication's grid signals
+    (:class:`sim.model.signals.GridSignals`); a signal that never comes never
+    starts the campaign."""
+    delay_days: base.NonNegative = 0.0
+    """Days from the signal to the first inspection (decision, staffing)."""
 
-    @model_validator(mode="after")
-    def _cv(self) -> Self:
-        if 0.0 < self.cv < MIN_CV:
-            raise ValueError(f"cv must be 0 (a fixed duration) or at least {MIN_CV}")
-        return self
+
+class Escalation(Frozen):
+    """The campaign's pace after it has run for a while."""
+
+    after_days: base.NonNegative
+    """Days after the campaign's start."""
+    extra_teams: Annotated[StrictInt, Field(ge=0, le=MAX_TEAMS)] = 0
+    """Teams added (they join as soon as the escalation comes)."""
+    inspection_factor: Annotated[Number, Field(gt=0.0, le=1.0)] = 1.0
+    """Multiplier on the mean time of inspections started from then on."""
+
+
+class Deterrence(Frozen):
+    """Grey sites that stop and leave once the campaign starts, before anyone calls."""
+
+    probability: Probability
+    """Chance that a grey site of ``reference_mw`` on the grid at the campaign's
+    start leaves (``gone_dark``)."""
+    size_exponent: Annotated[Number, Field(ge=-10.0, le=10.0)] = 0.0
+    """The chance scales as (capacity / reference_mw) ** size_exponent, capped at
+    1 (positive: large sites, more visible in grid data, leave more often)."""
+    reference_mw: Positive = 5.0
+    """Capacity at which the chance is ``probability``, MW."""
+    delay: Duration = Duration(mean_days=7.0, cv=0.5)
+    """From the campaign's start to the site's load leaving the grid."""
 
 
 class Enforcement(Frozen):
@@ -158,7 +191,14 @@ class Enforcement(Frozen):
     teams: Count = 4
     """Inspection teams working at once (a SimPy resource)."""
     campaign: Window | None = None
-    """When inspections may start (local time)."""
+    """When inspections may run (local time). With a ``trigger`` the campaign starts
+    at the trigger, but not before this window's start, and stops at its end."""
+    trigger: Trigger | None = None
+    """What starts the campaign (none: the window's start, a scripted campaign)."""
+    escalation: Escalation | None = None
+    """A faster pace after a while (none: the same pace throughout)."""
+    deterrence: Deterrence | None = None
+    """Grey sites leaving when the campaign starts (none: none leave)."""
     targeting: Targeting = Targeting()
     """How the next site is chosen."""
     inspection: Duration = Duration(mean_days=2.0)
@@ -178,6 +218,7 @@ class Enforcement(Frozen):
 
     @model_validator(mode="after")
     def _window(self) -> Self:
-        if self.enabled and self.campaign is None:
+        after = None if self.trigger is None else self.trigger.after
+        if self.enabled and self.campaign is None and after in (None, "date"):
             raise ValueError("an enabled campaign needs a campaign window")
         return self

@@ -18,9 +18,9 @@ the scenario's ``timezone``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.scenario.base import (
     Count,
@@ -35,6 +35,7 @@ from sim.scenario.base import (
     Whole,
     Window,
 )
+from sim.scenario.economics import Economics, GoingGrey, Leaving, MarketMonth, Tariff
 from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.grid import (
     DEFAULT_HOURLY,
@@ -53,14 +54,17 @@ from sim.scenario.grid import (
     Zone,
 )
 from sim.scenario.mining import (
+    Deterrence,
     Duration,
     Enforcement,
+    Escalation,
     Hardware,
     Mining,
     Outcomes,
     Population,
     SizeDistribution,
     Targeting,
+    Trigger,
 )
 from sim.scenario.security import Ufls
 from sim.scenario.shocks import (
@@ -84,16 +88,22 @@ __all__ = [
     "ColdSnap",
     "DemandCsv",
     "DemandGrowth",
+    "Deterrence",
     "Duration",
+    "Economics",
     "Enforcement",
+    "Escalation",
     "Exodus",
     "Fleet",
     "Frozen",
     "Generation",
+    "GoingGrey",
     "Hardware",
+    "Leaving",
     "Link",
     "LinkCut",
     "LoadShape",
+    "MarketMonth",
     "Mining",
     "MiningWave",
     "NonNegative",
@@ -117,6 +127,8 @@ __all__ = [
     "Status",
     "Target",
     "Targeting",
+    "Tariff",
+    "Trigger",
     "Ufls",
     "UnitTrip",
     "Weather",
@@ -134,6 +146,21 @@ class Target(Frozen):
     """Half-width of the band counted as "roughly" the target, MW."""
     by: LocalTime
     """Date of the check (local time)."""
+    definition: Literal["accounting", "before_after"] = "accounting"
+    """Which relief the check uses (``relief_mw`` in the results). ``accounting``:
+    the load of the facilities closed or gone by ``by`` plus the licensed load held
+    back by lasting limits, at that time. ``before_after``: the fall in mining
+    consumption (grey load plus licensed load drawn, mean over the day) from the
+    day of ``reference`` to the day of ``by``, whatever caused it (closures, exits,
+    orders starting or ending), as a government reading its meters would measure
+    it. Both are always reported; ``gridshed run --counterfactual`` adds a third,
+    against the same replications without the crackdown."""
+    reference: LocalTime | None = None
+    """Day the ``before_after`` relief is measured from (local time; none: the day
+    the campaign starts in each replication)."""
+    licensed_left_share: Probability | None = None
+    """A reported share of licensed miners gone abroad by ``by``, shown beside
+    the model's (a claim to compare with, never an input)."""
     checkpoints: tuple[LocalTime, ...] = ()
     """Further dates (local time) at which relief and closures by kind are reported,
     as columns ``relief_forced_mw@2022-02-21`` ... (held-out checks of a calibration)."""
@@ -182,6 +209,16 @@ class Scenario(Frozen):
     """Scheduled shocks."""
     target: Target | None = None
     """Relief target to check (none: no check)."""
+
+    @model_validator(mode="after")
+    def _reference(self) -> Self:
+        t, e = self.target, self.enforcement
+        no_start = e.campaign is None and (e.trigger is None or e.trigger.after == "date")
+        if t is not None and t.definition == "before_after" and t.reference is None and no_start:
+            raise ValueError(
+                "target.definition before_after needs target.reference or a campaign (window or trigger)"
+            )
+        return self
 
     @property
     def horizon_h(self) -> float:

@@ -229,7 +229,8 @@ def test_an_exodus_takes_the_given_share_of_operating_facilities_in_its_window()
 def test_each_component_draws_from_its_own_stream():
     a, b = streams(7, 3), streams(7, 3)
     # New streams go at the end, so the streams before them keep their draws.
-    assert list(a) == ["population", "outages", "enforcement", "shocks", "weather", "outside", "renewables"]
+    names = ["population", "outages", "enforcement", "shocks", "weather", "outside", "renewables"]
+    assert list(a) == [*names, "economics", "deterrence"]
     for name in a:
         assert a[name].random() == b[name].random()
     draws = {name: streams(7, 3)[name].random() for name in a}
@@ -237,3 +238,5 @@ def test_each_component_draws_from_its_own_stream():
     # Replication i is SeedSequence(seed).spawn(...)[i]: independent of the total.
     child = np.random.SeedSequence(7).spawn(4)[3]
     assert streams(7, 3)["population"].random() == np.random.default_rng(child.spawn(5)[0]).random()
+    fresh = np.random.SeedSequence(7).spawn(4)[3]  # spawn() counts its children: a new parent
+    assert streams(7, 3)["weather"].random() == np.random.default_rng(fresh.spawn(5)[4]).random()

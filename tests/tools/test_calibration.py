@@ -32,7 +32,7 @@ def test_readme_table_is_generated_from_a_real_run(flagship_summary):
     )
 
 
-@pytest.mark.parametrize("reported", calibration.REPORTED, ids=lambda r: r.metric)
+@pytest.mark.parametrize("reported", [r for r in calibration.REPORTED if r.checked], ids=lambda r: r.metric)
 def test_calibrated_means_fall_in_their_bands(flagship_summary, reported):
     mean = flagship_summary[reported.metric]["mean"] / reported.scale
     assert reported.low <= mean <= reported.high
