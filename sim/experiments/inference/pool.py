@@ -56,7 +56,7 @@ class Pool:
         if self.kind == "process":
             assert self._processes is not None
             return list(self._processes.map(partial(fn, shared), tasks))
-        remote = self._client.scatter(shared, broadcast=True)
+        remote = self._client.scatter(shared, broadcast=True, hash=False)  # a new key each call
         futures = self._client.map(fn, [remote] * len(tasks), list(tasks), pure=False)
         return self._client.gather(futures)
 
