@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from sim.experiments.ensemble import run_ensemble
 from sim.report.runfolder import write_parquet
-from sim.results.metrics import RELIEF_SERIES, ZONE_SERIES
+from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
 from sim.results.stats import t_quantile
 
 
@@ -21,10 +21,15 @@ def frame_per_series(result) -> pd.DataFrame:
     """The time-series frame built the plain way: one small frame per series."""
     idx, n = result.static.clock.index, result.n
     frames = []
-    rows = [(zone, name, z) for name in ZONE_SERIES for z, zone in enumerate(result.static.zones)]
-    rows += [("national", name, None) for name in RELIEF_SERIES]
-    for zone, name, z in rows:
-        m = result.moments[name]
+    rows = [(zone, name, name, z) for name in ZONE_SERIES for z, zone in enumerate(result.static.zones)]
+    rows += [("national", name, name, None) for name in RELIEF_SERIES]
+    links = [lk.name for lk in result.scenario.links]
+    for name in LINK_SERIES:
+        var = name.removeprefix("link_")
+        names = links if var == "flow_mw" else result.static.outside.names
+        rows += [("national", f"{var}.{link}", name, j) for j, link in enumerate(names)]
+    for zone, name, moment, z in rows:
+        m = result.moments[moment]
         mean, std = (m.mean, m.std) if z is None else (m.mean[z], m.std[z])
         half = t_quantile(n) * std / math.sqrt(n)
         frames.append(
