@@ -45,8 +45,10 @@ REPORTED = (
     Reported("closures_forced", "closures, by force, by 15 Mar 2022", 51, 41, 61, "M16"),
     Reported("criminal_cases", "criminal cases", 25, 15, 35, "M16"),
     Reported("devices_seized", "devices seized", 67_000, 50_000, 85_000, "M16", digits=0),
+    # The answer the model gives, not a figure it is made to meet: reported, with
+    # its verdict, but not required to fall in the band.
     Reported("relief_before_after_mw", "relief on 15 Mar 2022, before and after (the verdict's)",
-             600, 500, 700, "M17", unit="MW", digits=0),
+             600, 500, 700, "M17", unit="MW", digits=0, checked=False),
     Reported("relief_accounting_mw", "relief on 15 Mar 2022, accounting",
              600, 500, 700, "M17, note 3", unit="MW", digits=0, checked=False),
     Reported("licensed_left_share", "share of licensed miners gone abroad by 15 Mar 2022",

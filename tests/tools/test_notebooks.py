@@ -96,7 +96,6 @@ def test_a_notebook_copied_to_an_empty_folder_outside_the_checkout_runs_with_pap
     assert str(FLAGSHIP) in injected.source
     text = _outputs(nb)
     assert "kazakhstan_2021_22: 40 replications, seed 20220315; target 600 +- 100 MW by 15 Mar 2022" in text
-    assert "verdict: consistent" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == [copy.name]  # it wrote nothing else
 
 
