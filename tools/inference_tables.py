@@ -73,12 +73,27 @@ def rendered(name: str) -> str:
     return render(stored(file))
 
 
+def posterior_file() -> str:
+    """The posterior scenario of the stored run, extending the flagship from docs/inference/."""
+    from sim.experiments.inference.spec import read_calibration
+    from sim.report.inference_folder import posterior_yaml
+
+    cal, _ = read_calibration(ROOT / CALIBRATION)
+    c = stored("calibration.json")
+    header = (
+        f"Posterior of {c['scenario']} (seed {c['seed']}): posterior medians of the run stored in\n"
+        "calibration.json beside this file (python -m tools.inference_tables)."
+    )
+    name = f"{c['scenario']}_posterior"
+    return posterior_yaml(ROOT / SCENARIO, DOCS, cal.set, c["posterior_scenario"], name, header)
+
+
 def collect(calibration: Path, sensitivity: Path) -> None:
     """Copy the runs' summaries, reports and figures to ``docs/inference/``."""
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(calibration / "summary.json", DOCS / "calibration.json")
     (DOCS / "calibration.md").write_text(calibration_markdown(stored("calibration.json")), encoding="utf-8")
-    shutil.copyfile(calibration / "posterior.yaml", DOCS / "posterior.yaml")
+    (DOCS / "posterior.yaml").write_text(posterior_file(), encoding="utf-8")
     shutil.copyfile(sensitivity / "summary.json", DOCS / "sensitivity.json")
     for folder in (calibration, sensitivity):
         for png in sorted((folder / "figures").glob("*.png")):

@@ -68,3 +68,14 @@ def test_the_shipped_calibration_file_is_valid_against_the_flagship():
     keys = pmap.keys(pmap.medians())
     grey = keys["enforcement.outcomes_grey.compliant"] + keys["enforcement.outcomes_grey.closed_voluntarily"]
     assert grey + keys["enforcement.outcomes_grey.disconnected_by_force"] == pytest.approx(1)
+
+
+def test_the_stored_posterior_scenario_loads_with_the_posterior_medians():
+    assert (tables.DOCS / "posterior.yaml").read_text(encoding="utf-8") == tables.posterior_file()
+    sc = load_scenario(tables.DOCS / "posterior.yaml")
+    data = sc.model_dump(mode="json", by_alias=True)
+    for key, value in tables.stored("calibration.json")["posterior_scenario"].items():
+        node = data
+        for part in key.split("."):
+            node = node[int(part)] if part.isdigit() else node[part]
+        assert node == pytest.approx(value), key
