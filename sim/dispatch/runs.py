@@ -11,6 +11,7 @@ Pure numpy.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -215,3 +216,13 @@ class Series(Mapping[str, np.ndarray]):
 
     def __len__(self) -> int:
         return len(self.runs)
+
+
+def expand_fields(obj: object) -> dict[str, object]:
+    """The fields of dataclass ``obj``, with every :class:`Steps` (or object with
+    an ``expand`` method) expanded to per-step values, the rest as they are: the
+    keyword arguments of its per-step counterpart."""
+    return {
+        f.name: (v.expand() if hasattr(v := getattr(obj, f.name), "expand") else v)
+        for f in dataclasses.fields(obj)  # type: ignore[arg-type]
+    }

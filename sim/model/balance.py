@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.dispatch.adequacy import SLACK, short_steps
 from sim.dispatch.balance import shed_blocks
-from sim.dispatch.runs import Steps, every_step, patch_all, unique, zone_sum
+from sim.dispatch.runs import Steps, every_step, expand_fields, patch_all, unique, zone_sum
 from sim.dispatch.security import solve_secure
 from sim.model import flows, generation, outside, supply
 from sim.model.mining import licensed_after
@@ -148,22 +148,7 @@ class RunBalance:
 
     def expand(self) -> Balance:
         """The per-step :class:`Balance`."""
-        return Balance(
-            demand=self.demand.expand(),
-            grey=self.grey.expand(),
-            licensed=self.licensed.expand(),
-            allowed=self.allowed.expand(),
-            generation=self.generation.expand(),
-            import_cap=self.import_cap.expand(),
-            imports=self.imports.expand(),
-            served=self.served.expand(),
-            shed=self.shed.expand(),
-            curtailed=self.curtailed.expand(),
-            flow_up=self.flow_up.expand(),
-            up_cap=self.up_cap,
-            down_cap=self.down_cap,
-            links=self.links.expand(),
-        )
+        return Balance(**expand_fields(self))
 
 
 def dispatch(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> Balance:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dispatch.runs import Steps
+from sim.dispatch.runs import Steps, expand_fields
 from sim.dispatch.security import Dispatch
 from sim.model import frequency, outside
 from sim.model.replication import Raw, Static
@@ -58,18 +58,7 @@ class RunLinkFlows:
 
     def expand(self) -> LinkFlows:
         """The per-step :class:`LinkFlows`."""
-        return LinkFlows(
-            flow=self.flow.expand(),
-            imports=self.imports.expand(),
-            unscheduled=self.unscheduled.expand(),
-            exports=self.exports.expand(),
-            exported=self.exported.expand(),
-            reserve=self.reserve.expand(),
-            dispatched=self.dispatched.expand(),
-            up_limit=self.up_limit,
-            down_limit=self.down_limit,
-            collapses=self.collapses,
-        )
+        return LinkFlows(**expand_fields(self))
 
 
 Solver = Callable[..., Dispatch]
