@@ -218,11 +218,13 @@ class Series(Mapping[str, np.ndarray]):
         return len(self.runs)
 
 
-def expand_fields(obj: object) -> dict[str, object]:
-    """The fields of dataclass ``obj``, with every :class:`Steps` (or object with
-    an ``expand`` method) expanded to per-step values, the rest as they are: the
-    keyword arguments of its per-step counterpart."""
+def expand_fields(obj: object, target: type) -> dict[str, object]:
+    """The fields of dataclass ``obj`` that dataclass ``target`` has, with every
+    :class:`Steps` (or object with an ``expand`` method) expanded to per-step
+    values and the rest as they are: the keyword arguments of ``target``."""
+    names = {f.name for f in dataclasses.fields(target)}
     return {
-        f.name: (v.expand() if hasattr(v := getattr(obj, f.name), "expand") else v)
-        for f in dataclasses.fields(obj)  # type: ignore[arg-type]
+        name: (v.expand() if hasattr(v := getattr(obj, name), "expand") else v)
+        for name in (f.name for f in dataclasses.fields(obj))  # type: ignore[arg-type]
+        if name in names
     }

@@ -148,7 +148,7 @@ class RunBalance:
 
     def expand(self) -> Balance:
         """The per-step :class:`Balance`."""
-        return Balance(**expand_fields(self))
+        return Balance(**expand_fields(self, Balance))
 
 
 def dispatch(static: Static, raw: Raw, compress: bool = True, fast: bool = True) -> Balance:

@@ -58,7 +58,7 @@ class RunLinkFlows:
 
     def expand(self) -> LinkFlows:
         """The per-step :class:`LinkFlows`."""
-        return LinkFlows(**expand_fields(self))
+        return LinkFlows(**expand_fields(self, LinkFlows))
 
 
 Solver = Callable[..., Dispatch]
