@@ -45,7 +45,7 @@ test: $(DEV_STAMP)
 # Heavy fuzzing: 2,000 random mutations of the shipped scenarios (each one that
 # validates is also run), and every signal at every moment of a run.
 fuzz: $(DEV_STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "heavy or not bench" --hypothesis-profile=fuzz tests/test_fuzz.py tests/test_signals.py
+	$(BIN)/python -m pytest -q -n 2 -m "heavy or not bench" --hypothesis-profile=fuzz tests/cli/test_fuzz.py tests/cli/test_signals.py
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
