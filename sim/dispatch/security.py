@@ -114,6 +114,40 @@ def _serve(
     return local, x, left
 
 
+def _path(net: Network, a: int, b: int) -> list[tuple[int, bool]]:
+    """The links from zone ``a`` to zone ``b`` of one tree, each as (the child
+    zone of the link, whether the path goes up it, child to parent)."""
+
+    def up_from(z: int) -> list[int]:
+        chain = [z]
+        while net.parent[chain[-1]] >= 0:
+            chain.append(int(net.parent[chain[-1]]))
+        return chain
+
+    ua, ub = up_from(a), up_from(b)
+    common = next(z for z in ua if z in ub)
+    return [(z, True) for z in ua[: ua.index(common)]] + [(z, False) for z in ub[: ub.index(common)]]
+
+
+def _could_send(
+    net: Network, giving: np.ndarray, short: np.ndarray, x: np.ndarray, up: np.ndarray, down: np.ndarray
+) -> np.ndarray:
+    """Steps at which some ``giving`` zone could send power to a ``short`` zone
+    of its tree over what the links have left with flows ``x`` (Z x K each)."""
+    out = np.zeros(x.shape[1], dtype=bool)
+    for tree in _trees(net):
+        for a in tree:
+            for b in tree:
+                if a == b:
+                    continue
+                can = giving[a] & short[b]
+                for z, going_up in _path(net, int(a), int(b)):
+                    room = up[z] - x[z] if going_up else down[z] + x[z]
+                    can &= room > EPS_MW
+                out |= can
+    return out
+
+
 def _exports_then_licensed(
     net: Network,
     supply: np.ndarray,
@@ -132,9 +166,9 @@ def _exports_then_licensed(
     got, x, left = _serve(net, supply, export + lic, up, down)
     exported = np.minimum(export, got)
     served = got - exported
-    # Only where an export is short while some licensed load is served can the
-    # order have mattered.
-    cols = np.flatnonzero((export - exported > EPS_MW).any(axis=0) & (served > EPS_MW).any(axis=0))
+    # The order matters only where an export is short and a zone serving
+    # licensed load could send it power over what the links have left.
+    cols = np.flatnonzero(_could_send(net, served > EPS_MW, export - exported > EPS_MW, x, up, down))
     if cols.size:
         sup, exp, lc, u, d = _sub(cols, supply, export, lic, up, down)
         e1, x1, l1 = solve(net, sup, exp, u, d)

@@ -14,6 +14,7 @@ whatever their random state.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,8 +213,10 @@ def _warped_renewals(
     # Zone-wise operating-time warp: tau(t) and its inverse by interpolation.
     zt, ztau = units.warp_t, units.warp_tau
     active = np.flatnonzero(np.isfinite(mttf))
+    # One warp for all zones: the last few units go on in Python floats.
+    few = FEW_UNITS if ztau.shape[0] == 1 else 0
     # Initial state is already drawn: draw the residual time in that state.
-    while active.size:
+    while active.size > few:
         e = rng.standard_exponential(active.size)
         u_up = up[active]
         t_now = t[active]
@@ -234,9 +237,61 @@ def _warped_renewals(
         who.append(active[keep])
         state.append(~u_up[keep])
         active = active[keep]
+    if active.size:
+        tail = _warped_tail(active, t, up, mttf, mttr, zt, ztau[0], horizon_h, rng)
+        for part, values in zip((times, who, state), tail, strict=True):
+            part.append(values)
     if times:
         return np.concatenate(times), np.concatenate(who), np.concatenate(state)
     return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)
+
+
+def _warped_tail(
+    active: np.ndarray,
+    t: np.ndarray,
+    up: np.ndarray,
+    mttf: np.ndarray,
+    mttr: np.ndarray,
+    xp: np.ndarray,
+    fp: np.ndarray,
+    horizon_h: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rounds of :func:`_warped_renewals` for its last few ``active`` units,
+    in Python floats, with one warp ``tau`` (``fp`` at times ``xp``, factor 1
+    after the end): the same draws in the same order."""
+    xs, fs = xp.tolist(), fp.tolist()
+
+    def tau(x: float) -> float:
+        if x >= xs[-1]:
+            return fs[-1] + (x - xs[-1])
+        i = bisect_right(xs, x) - 1
+        return fs[i] + (fs[i + 1] - fs[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
+
+    def inverse(y: float) -> float:
+        if y >= fs[-1]:
+            return xs[-1] + (y - fs[-1])
+        i = bisect_right(fs, y) - 1
+        while fs[i + 1] == fs[i]:  # a flat stretch (factor 0): the time it ends
+            i += 1
+        return xs[i] + (xs[i + 1] - xs[i]) * (y - fs[i]) / (fs[i + 1] - fs[i])
+
+    times: list[float] = []
+    who: list[int] = []
+    state: list[bool] = []
+    left = [(float(t[u]), int(u), bool(up[u])) for u in active]
+    while left:
+        draws = rng.standard_exponential(len(left)).tolist()
+        nxt = []
+        for (ti, u, is_up), e in zip(left, draws, strict=True):
+            tn = inverse(tau(ti) + e * mttf[u]) if is_up else ti + e * mttr[u]
+            if tn < horizon_h:
+                nxt.append((tn, u, not is_up))
+        times += [x[0] for x in nxt]
+        who += [x[1] for x in nxt]
+        state += [x[2] for x in nxt]
+        left = nxt
+    return np.array(times), np.array(who, dtype=np.int64), np.array(state, dtype=bool)
 
 
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, rows: np.ndarray) -> np.ndarray:
