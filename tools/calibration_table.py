@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.report.tables import num
+
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 README = ROOT / "README.md"
@@ -62,7 +64,7 @@ REPORTED = (
 
 def _num(x: float, digits: int | None = None) -> str:
     """Thousands separated; ``digits`` decimals, or as written for reported figures."""
-    return f"{x:,g}" if digits is None else f"{x:,.{digits}f}"
+    return f"{x:,g}" if digits is None else num(x, digits)
 
 
 def table(summary: dict[str, Any]) -> str:
