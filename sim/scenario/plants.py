@@ -26,7 +26,7 @@ def plant_fleets(table: PlantTable) -> list[Fleet]:
     """The fleets a plant table describes, in table order."""
     fleets = []
     used: dict[str, int] = {}
-    for rec in read_plant_table(table).itertuples():
+    for rec in read_plant_table(table):
         ptype: PlantType = table.types.get(rec.type, table.default_type)
         known = table.plants.get(rec.name, PlantUnits())
         size = known.unit_size_mw or ptype.unit_size_mw
@@ -74,7 +74,7 @@ def table_fleets(table: PlantTable, zones: list[str]) -> list[Fleet]:
     if unknown:
         raise ScenarioError(unknown)
     fleets = plant_fleets(table)
-    plants = {rec.strip() for rec in read_plant_table(table)["name"]} if table.plants else set()
+    plants = {rec.name.strip() for rec in read_plant_table(table)} if table.plants else set()
     unmatched = [
         Problem(f"'{name}' is not a plant of the table{did_you_mean(name, sorted(plants))}", table.csv,
                 key=("plants", name))

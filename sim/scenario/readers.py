@@ -9,11 +9,12 @@ of the spec (``exclude``, ``types``) has that key as a path. The loader
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.base import BIG
@@ -27,19 +28,95 @@ FIRST_ROW_LINE = HEADER_LINE + 1
 MAX_PLANTS = 100_000
 #: Mean radius of the Earth, km (for great-circle distances).
 EARTH_RADIUS_KM = 6371.0
+#: Cells read as missing: pandas' default ``na_values`` (the files were read with
+#: pandas before; the standard library's csv reader keeps ``validate`` light).
+NA_CELLS = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)  # fmt: skip
 
 
-def _read_csv(path: Path, what: str, compression: Compression | None, rows: int) -> pd.DataFrame:
-    """The first ``rows`` rows of a CSV file as a frame; a problem of the whole file
-    (no line) if it cannot be read (see :func:`sim.scenario.files.data_stream`)."""
+class Table(NamedTuple):
+    """A CSV file read as text: its header and its rows (blank lines skipped,
+    short rows padded with empty cells)."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+    def column(self, name: str) -> list[str]:
+        """The cells of column ``name``."""
+        i = self.columns.index(name)
+        return [r[i] for r in self.rows]
+
+
+class Plant(NamedTuple):
+    """One plant of a plant table, placed in its zone."""
+
+    name: str
+    type: str
+    capacity_mw: float
+    zone: str
+
+
+def is_na(cell: str) -> bool:
+    """Whether a cell is missing (empty or one of :data:`NA_CELLS`)."""
+    return cell.strip() in NA_CELLS
+
+
+def number(cell: str) -> float | int | None:
+    """A cell as a number (an int if written as one), None if missing or not a number."""
+    text = cell.strip()
+    if text in NA_CELLS or "_" in text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def shown(cell: str) -> str:
+    """A bad cell as a message shows it: the number it holds, or the text quoted."""
+    if is_na(cell):
+        return "nan"
+    value = number(cell)
+    return repr(cell) if value is None else repr(value)
+
+
+def _read_csv(path: Path, what: str, compression: Compression | None, rows: int) -> Table:
+    """The header and the first ``rows`` rows of a CSV file; a problem of the whole
+    file (no line) if it cannot be read (see :func:`sim.scenario.files.data_stream`)."""
     try:
         with data_stream(path, what, compression) as text:
-            return pd.read_csv(text, nrows=rows)
+            reader = csv.reader(text)
+            header = next((r for r in reader if r), None)
+            if header is None:
+                raise ScenarioError(Problem(f"cannot read the {what} {path}: no columns to parse", path))
+            body: list[list[str]] = []
+            for r in reader:
+                if not r or (len(r) == 1 and not r[0].strip()):
+                    continue
+                if len(r) > len(header):
+                    line = reader.line_num
+                    raise ScenarioError(
+                        Problem(
+                            f"cannot read the {what} {path}: expected {len(header)} fields in line "
+                            f"{line}, saw {len(r)}",
+                            path,
+                        )
+                    )
+                body.append(r + [""] * (len(header) - len(r)))
+                if len(body) >= rows:
+                    break
+            return Table(header, body)
     except TooLarge:
         raise ScenarioError(
             Problem(f"{what} {path} holds more than {MAX_CSV_BYTES // 2**20} MB of data", path)
         ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (csv.Error, UnicodeDecodeError) as exc:
         raise ScenarioError(Problem(f"cannot read the {what} {path}: {exc}", path)) from None
     except DECOMPRESS_ERRORS as exc:
         raise ScenarioError(
@@ -62,12 +139,13 @@ def read_demand_csv(spec: DemandCsv, n_steps: int) -> np.ndarray:
                 f"no column '{spec.column}'; the file has {list(df.columns)}", file, HEADER_LINE, spec.column
             )
         )
-    values = pd.to_numeric(df[spec.column], errors="coerce").to_numpy(dtype=float)
+    cells = df.column(spec.column)
+    parsed = [number(c) for c in cells]
+    values = np.array([math.nan if v is None else float(v) for v in parsed], dtype=float)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
         i = int(bad[0])
-        cell = df[spec.column].iloc[i]
-        got = "an empty cell" if pd.isna(cell) else repr(cell.item() if hasattr(cell, "item") else cell)
+        got = "an empty cell" if is_na(cells[i]) else shown(cells[i])
         raise ScenarioError(
             Problem(
                 f"expected a number >= 0 in MW, got {got}",
@@ -97,8 +175,8 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
-def read_plant_table(table: PlantTable) -> pd.DataFrame:
-    """Read a plant table; one row per plant with ``name, type, capacity_mw, zone``.
+def read_plant_table(table: PlantTable) -> list[Plant]:
+    """Read a plant table; one :class:`Plant` (``name, type, capacity_mw, zone``) per plant.
 
     Raises :class:`ScenarioError` naming the file, the row's line and the column
     for a missing column, a bad capacity or a plant without a zone; with no line
@@ -108,7 +186,7 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
     """
     file = str(table.csv)
     df = _read_csv(table.csv, "plant table", table.compression, MAX_PLANTS + 1)
-    if len(df) > MAX_PLANTS:
+    if len(df.rows) > MAX_PLANTS:
         raise ScenarioError(Problem(f"plant table lists more than {MAX_PLANTS:,} plants", file))
     needed = [table.name_column, table.capacity_column]
     if table.types:
@@ -122,7 +200,7 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
         raise ScenarioError(
             Problem(f"missing column(s) {missing}; the table has {list(df.columns)}", file, HEADER_LINE)
         )
-    names = [str(v).strip() for v in df[table.name_column]]
+    names = [v.strip() if not is_na(v) else "nan" for v in df.column(table.name_column)]
     excluded = {e.strip() for e in table.exclude}
     problems = [
         Problem(f"'{e}' is not a plant of the table{did_you_mean(e, names)}", file, key=("exclude",))
@@ -130,7 +208,7 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
         if e not in names
     ]
     if table.types:
-        present = sorted({str(v).strip() for v in df[table.type_column] if v == v})
+        present = sorted({v.strip() for v in df.column(table.type_column) if not is_na(v)})
         problems += [
             Problem(
                 f"type '{t}' matches no plant in column '{table.type_column}'"
@@ -144,17 +222,19 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
     if problems:
         raise ScenarioError(problems)
     rows = []
-    for i, rec in df.iterrows():
-        line = int(i) + FIRST_ROW_LINE
-        name = str(rec[table.name_column]).strip()
+    for i, cells in enumerate(df.rows):
+        rec = dict(zip(df.columns, cells, strict=True))
+        line = i + FIRST_ROW_LINE
+        name = names[i]
         if name in excluded:
             continue
-        cap = pd.to_numeric(rec[table.capacity_column], errors="coerce")
+        value = number(rec[table.capacity_column])
+        cap = math.nan if value is None else float(value)
         if not math.isfinite(cap) or cap < 0 or cap > BIG:  # NaN, infinite, negative or absurd
             raise ScenarioError(
                 Problem(
                     f"capacity of '{name}' must be a number >= 0 (at most {BIG:g}), "
-                    f"got {rec[table.capacity_column]!r}",
+                    f"got {shown(rec[table.capacity_column])}",
                     file,
                     line,
                     table.capacity_column,
@@ -165,23 +245,27 @@ def read_plant_table(table: PlantTable) -> pd.DataFrame:
         zone = _place(table, rec, name)
         if zone is None:
             raise ScenarioError(_unplaced(table, name, file, line))
-        ptype = str(rec[table.type_column]).strip() if table.type_column in df.columns else ""
-        rows.append({"name": name, "type": ptype, "capacity_mw": float(cap), "zone": zone})
-    return pd.DataFrame(rows, columns=["name", "type", "capacity_mw", "zone"])
+        ptype = _text(rec[table.type_column]) if table.type_column in df.columns else ""
+        rows.append(Plant(name, ptype, cap, zone))
+    return rows
 
 
-def _place(table: PlantTable, rec: pd.Series, name: str) -> str | None:
+def _text(cell: str) -> str:
+    """A text cell, stripped (a missing one reads ``nan``, as pandas had it)."""
+    return "nan" if is_na(cell) else cell.strip()
+
+
+def _place(table: PlantTable, rec: dict[str, str], name: str) -> str | None:
     if table.zone_column:
         value = rec[table.zone_column]
-        return str(value).strip() if value == value else None
+        return None if is_na(value) else value.strip()
     for needle, zone in table.zone_by_name.items():
         if needle.lower() in name.lower():
             return zone
     if not table.zone_points:
         return None
-    lat = pd.to_numeric(rec.get(table.lat_column), errors="coerce")
-    lon = pd.to_numeric(rec.get(table.lon_column), errors="coerce")
-    if not (lat == lat and lon == lon):
+    lat, lon = number(rec.get(table.lat_column, "")), number(rec.get(table.lon_column, ""))
+    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
         return None
     best = min(
         (_distance_km(lat, lon, pl, pn), zone)

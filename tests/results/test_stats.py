@@ -86,3 +86,14 @@ def test_moments_merge_exactly() -> None:
         b.add(row)
     a.merge(b)
     assert np.allclose(a.mean, x.mean(axis=0)) and np.allclose(a.std, x.std(axis=0, ddof=1))
+
+
+def test_the_quantiles_written_out_or_computed_cheaply_are_scipys() -> None:
+    """Z is written out and t_quantile calls scipy.special (cheap imports): both
+    must be exactly what scipy.stats gives."""
+    from sim.results.stats import Z, t_quantile
+
+    assert Z == float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+    for n in (2, 3, 5, 30, 1000):
+        assert t_quantile(n) == float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+    assert math.isnan(t_quantile(1))

@@ -34,6 +34,11 @@ def flagship_table() -> PlantTable:
     return table
 
 
+def plants_frame(table: PlantTable) -> pd.DataFrame:
+    """The plants read from ``table``, as a frame."""
+    return pd.DataFrame(read_plant_table(table), columns=["name", "type", "capacity_mw", "zone"])
+
+
 def haversine_km(lat1, lon1, lat2, lon2):
     """Great-circle distance on a sphere of radius 6371 km (vectorised)."""
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
@@ -74,7 +79,7 @@ POINTS = {"North": ((52.0, 76.0),), "South": ((43.2, 76.9),)}
 
 
 def test_flagship_zone_totals_match_an_independent_computation(flagship_table):
-    ours = read_plant_table(flagship_table).groupby("zone")["capacity_mw"].sum()
+    ours = plants_frame(flagship_table).groupby("zone")["capacity_mw"].sum()
     theirs = independent_zones(flagship_table).groupby("zone")["Capacity"].sum()
     assert sorted(ours.index) == ["North", "South", "West"]
     for zone in ours.index:
@@ -82,7 +87,7 @@ def test_flagship_zone_totals_match_an_independent_computation(flagship_table):
 
 
 def test_flagship_plants_land_in_the_same_zones(flagship_table):
-    ours = read_plant_table(flagship_table).set_index("name")["zone"]
+    ours = plants_frame(flagship_table).set_index("name")["zone"]
     theirs = independent_zones(flagship_table).set_index("name")["zone"]
     assert ours.sort_index().to_dict() == theirs.sort_index().to_dict()
 
@@ -105,12 +110,12 @@ def test_flagship_plants_land_in_the_same_zones(flagship_table):
     ],
 )
 def test_flagship_places_known_plants_in_their_zones(flagship_table, plant, zone):
-    placed = read_plant_table(flagship_table).set_index("name")["zone"]
+    placed = plants_frame(flagship_table).set_index("name")["zone"]
     assert placed[plant] == zone
 
 
 def test_flagship_leaves_out_excluded_plants(flagship_table):
-    names = set(read_plant_table(flagship_table)["name"])
+    names = set(plants_frame(flagship_table)["name"])
     raw = set(pd.read_csv(CSV)["Name"].str.strip())
     assert set(flagship_table.exclude) <= raw
     assert not names & set(flagship_table.exclude)
@@ -119,7 +124,7 @@ def test_flagship_leaves_out_excluded_plants(flagship_table):
 
 def test_flagship_units_follow_the_type_sizes(flagship_table):
     """Each plant in units of its type's size, or in its known units (F6)."""
-    plants = read_plant_table(flagship_table)
+    plants = plants_frame(flagship_table)
     fleets = plant_fleets(flagship_table)
     assert len(fleets) == len(plants)
     assert flagship_table.plants["Ekibastuz TTP 1"].units == 7
@@ -182,7 +187,7 @@ def test_types_missing_from_types_use_the_default_type(tmp_path):
 
 def test_plants_go_to_the_zone_of_the_nearest_point(tmp_path):
     table = PlantTable(csv=write_csv(tmp_path / "p.csv", SMALL), zone_points=POINTS)
-    zones = read_plant_table(table).set_index("name")["zone"].to_dict()
+    zones = plants_frame(table).set_index("name")["zone"].to_dict()
     assert zones == {"Alpha GRES": "North", "Beta CHP": "South", "Gamma HPP": "South"}
 
 
@@ -193,7 +198,7 @@ def test_zone_by_name_is_a_case_insensitive_substring_checked_before_coordinates
         zone_points=POINTS,
         zone_by_name={"beta": "North", "EPSILON": "South"},
     )
-    zones = read_plant_table(table).set_index("name")["zone"].to_dict()
+    zones = plants_frame(table).set_index("name")["zone"].to_dict()
     assert zones["Beta CHP"] == "North"  # its coordinates are in the South
     assert zones["Epsilon chp"] == "South"  # no coordinates, placed by name
     assert zones["Alpha GRES"] == "North"
@@ -202,14 +207,14 @@ def test_zone_by_name_is_a_case_insensitive_substring_checked_before_coordinates
 def test_a_zone_column_places_plants(tmp_path):
     text = "Name,Capacity,zone\nA,100,West\nB,200,East\n"
     table = PlantTable(csv=write_csv(tmp_path / "p.csv", text), zone_column="zone")
-    assert read_plant_table(table)["zone"].tolist() == ["West", "East"]
+    assert plants_frame(table)["zone"].tolist() == ["West", "East"]
 
 
 def test_exclusion_ignores_surrounding_spaces(tmp_path):
     table = PlantTable(
         csv=write_csv(tmp_path / "p.csv", SMALL), zone_points=POINTS, exclude=(" Alpha GRES", "Beta CHP ")
     )
-    assert read_plant_table(table)["name"].tolist() == ["Gamma HPP"]
+    assert plants_frame(table)["name"].tolist() == ["Gamma HPP"]
 
 
 def test_plants_with_the_same_name_stay_distinct(tmp_path):
