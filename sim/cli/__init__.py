@@ -34,6 +34,19 @@ LAZY = {
     "calibrate": "sim.cli.calibrate:calibrate_command",
     "sensitivity": "sim.cli.calibrate:sensitivity_command",
 }
+#: The first paragraph of each subcommand's help, for ``gridshed --help``, which so
+#: lists the commands without importing them (and the simulation stack they
+#: import); tests/cli/test_startup.py checks that they match the commands' own.
+SUMMARY = {
+    "calibrate": "Infer SCENARIO's unknowns from the records in CALIBRATION (ABC-SMC with pyabc).",
+    "compare": "Run SCENARIOS with common random numbers and show them side by side.",
+    "plot": "Write the figures of the run folder RUN_DIR into RUN_DIR/figures/.",
+    "run": "Run SCENARIO's replications and write DIR/<name>/ (see --out).",
+    "schema": "Print the JSON Schema of scenario files (for editor completion).",
+    "sensitivity": "Global sensitivity of SCENARIO's outputs to the unknowns of CALIBRATION (SALib).",
+    "sweep": "Run every combination of the --set values on SCENARIO with common random numbers.",
+    "validate": "Check scenario FILES; print one line per file, then the estimated size of its run.",
+}
 
 
 class _Group(click.Group):
@@ -53,6 +66,24 @@ class _Group(click.Group):
             except (ImportError, AttributeError):
                 return None
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands of ``--help``, from :data:`SUMMARY` for the lazy ones."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in LAZY and name not in self.commands:
+                stub = click.Command(name, help=SUMMARY[name])  # shortened as click shortens
+                rows.append((name, stub.get_short_help_str(limit)))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     #: Whether the last command was stopped by a signal.
     interrupted = False

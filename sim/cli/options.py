@@ -147,7 +147,7 @@ def run_size(
 ) -> Size:
     """The estimated size of running ``scenarios`` one after the other (``workers``
     default: all cores, as the runners; ``keep``: every time series kept in memory)."""
-    from sim.experiments.ensemble import default_workers
+    from sim.experiments.workers import default_workers
 
     n = default_workers() if workers is None else workers
     return combine(estimate(sc, replications, n, keep) for sc in scenarios)

@@ -10,7 +10,6 @@ the number of replications (unless ``keep_timeseries``).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +22,7 @@ import pandas as pd
 
 from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
-from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
+from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, default_workers, stop_pool, worker_init
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, prepare, simulate
 from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
@@ -173,14 +172,6 @@ def chunks(start: int, stop: int) -> Iterator[tuple[int, int, int]]:
     first = start - start % CHUNK
     for a in range(first, stop, CHUNK):
         yield a // CHUNK, max(a, start), min(a + CHUNK, stop)
-
-
-def default_workers() -> int:
-    """All the cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 Progress = Callable[[int], None]

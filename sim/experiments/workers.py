@@ -38,6 +38,14 @@ TRACKER_NOISE = "ignore::UserWarning:multiprocessing.resource_tracker"
 DASK_LOGGERS = ("distributed", "dask", "tornado", "asyncio", "bokeh")
 
 
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def worker_init() -> None:
     """Initializer of local worker processes (see the module's docstring)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
