@@ -8,6 +8,7 @@ test_cli.py; here the loader's API is specified directly.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from conftest import DATA, EXAMPLE, MINIMAL
@@ -342,3 +343,15 @@ def test_problems_render_as_file_line_key_message():
     err = ScenarioError([Problem("one", "f", 1), Problem("two", "f", 2)])
     assert str(err) == "f:1: one\nf:2: two"
     assert format_path(("links", 0, "from")) == "links[0].from"
+
+
+def test_the_resolved_scenario_is_dumped_as_pure_python_pyyaml_dumps_it():
+    """dump_scenario uses libyaml's emitter where it can: the text is the same."""
+    import yaml
+
+    sc = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "kazakhstan_2021_22.yaml")
+    data = yaml.safe_load(dump_scenario(sc))
+    assert dump_scenario(sc) == yaml.safe_dump(
+        sc.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True, width=100
+    )
+    assert data["name"] == sc.name

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -102,18 +103,85 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 }
 
 
-def write_figures(run: RunData, folder: Path, reported: Mapping[str, float] | None = None) -> list[Path]:
+#: The figures of :data:`FIGURES`, costliest first (CPU to draw and save the
+#: flagship's): the order in which parallel processes take them.
+COST_ORDER = (
+    "demand_curves",
+    "load_duration",
+    "relief",
+    "shedding_by_zone",
+    "closures",
+    "relief_by_kind",
+    "relief_distribution",
+)
+#: What the drawing processes draw from (set before they fork).
+_SHARED: dict[str, Any] = {}
+
+
+def _write_one(name: str, path: Path) -> Path:
+    """Draw figure ``name`` of the shared run and save it at ``path``."""
+    run, reported = _SHARED["run"], _SHARED["reported"]
+    make = FIGURES[name]
+    fig = make(run, reported=reported) if make is closures_over_time else make(run)
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
+def _drawing_processes(workers: int | None, n: int) -> int:
+    """How many processes to draw ``n`` figures in: one per core the run may use
+    (``workers``: at most that many), where processes can be forked safely (Linux,
+    no other thread running that a fork could catch holding a lock)."""
+    import multiprocessing
+    import threading
+
+    from sim.experiments.workers import default_workers
+
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    return max(1, min(n, default_workers() if workers is None else workers))
+
+
+def write_figures(
+    run: RunData,
+    folder: Path,
+    reported: Mapping[str, float] | None = None,
+    workers: int | None = None,
+) -> list[Path]:
     """Write the main figures as PNG into ``folder``; return their paths.
 
     ``reported``: reference closure counts for the closures figure; none or
     empty: the counts reported by the scenario's target date, if any
-    (:data:`~sim.report.figures.closures.REPORTED`).
+    (:data:`~sim.report.figures.closures.REPORTED`). The figures are drawn in
+    parallel processes forked from this one (``workers``: at most that many;
+    default: one per core), which share ``run`` as it is, without copying it.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, make in FIGURES.items():
-        fig = make(run, reported=reported or None) if make is closures_over_time else make(run)
-        path = folder / f"{name}.png"
-        fig.savefig(path, dpi=DPI)
-        paths.append(path)
-    return paths
+    names = sorted(FIGURES, key=lambda n: COST_ORDER.index(n) if n in COST_ORDER else len(COST_ORDER))
+    paths = {name: folder / f"{name}.png" for name in names}
+    _SHARED.update(run=run, reported=reported or None)
+    try:
+        processes = _drawing_processes(workers, len(names))
+        if processes == 1:
+            for name in names:
+                _write_one(name, paths[name])
+        else:
+            _write_in_processes(names, paths, processes)
+    finally:
+        _SHARED.clear()
+    return [paths[name] for name in FIGURES]
+
+
+def _write_in_processes(names: list[str], paths: dict[str, Path], processes: int) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.experiments.workers import stop_pool, worker_init
+
+    pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=worker_init)
+    try:
+        for fut in [pool.submit(_write_one, name, paths[name]) for name in names]:
+            fut.result()
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
