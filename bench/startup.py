@@ -97,7 +97,7 @@ def measure(log: Callable[[str], None] = print, test_suite: bool = True) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         base = ["run", flagship, "--workers", "2", "-q", "--overwrite", "--out", tmp]
         r["fixed_cost_s"], r["fixed_cost_cpu_s"] = timed([*base, "-n", "1", "--no-figures"])
-        log(f"  fixed cost (-n 1 --no-figures): {r['fixed_cost_s']:.2f} s ({r['fixed_cost_cpu_s']:.2f} s CPU)")
+        log(f"  fixed cost: {r['fixed_cost_s']:.2f} s ({r['fixed_cost_cpu_s']:.2f} s CPU)")
         n = ["-n", str(WHOLE_REPLICATIONS)]
         r["whole_command_s"], r["whole_command_cpu_s"] = timed([*base, *n], rounds=2, warm=False)
         log(f"  whole command (-n {WHOLE_REPLICATIONS}, figures): {r['whole_command_s']:.2f} s")
@@ -105,7 +105,7 @@ def measure(log: Callable[[str], None] = print, test_suite: bool = True) -> dict
         r["whole_command_no_figures_s"] = without
         r["figures_s"] = r["whole_command_s"] - without
         r["figures_cpu_s"] = r["whole_command_cpu_s"] - without_cpu
-        log(f"  without figures: {without:.2f} s, so figures {r['figures_s']:.2f} s ({r['figures_cpu_s']:.2f} CPU)")
+        log(f"  no figures: {without:.2f} s; figures {r['figures_s']:.2f} s ({r['figures_cpu_s']:.2f} CPU)")
         summary = json.loads((Path(tmp) / "kazakhstan_2021_22" / "summary.json").read_text())
         r["whole_command_replications"] = summary.get("replications", WHOLE_REPLICATIONS)
     if test_suite:
