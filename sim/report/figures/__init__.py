@@ -129,14 +129,17 @@ def _write_one(name: str, path: Path) -> Path:
 
 def _drawing_processes(workers: int | None, n: int) -> int:
     """How many processes to draw ``n`` figures in: one per core the run may use
-    (``workers``: at most that many), where processes can be forked safely (Linux,
-    no other thread running that a fork could catch holding a lock)."""
+    (``workers``: at most that many), where processes can be forked safely: on
+    Linux, and with no other thread at work but daemon helpers (a progress bar's
+    monitor, a test runner's), none of whose locks the drawing takes."""
     import multiprocessing
     import threading
 
     from sim.experiments.workers import default_workers
 
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    main = threading.main_thread()
+    busy = [t for t in threading.enumerate() if t is not main and not t.daemon]
+    if "fork" not in multiprocessing.get_all_start_methods() or busy:
         return 1
     return max(1, min(n, default_workers() if workers is None else workers))
 
