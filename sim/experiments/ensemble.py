@@ -161,6 +161,20 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)
 
 
+#: The prepared scenario of a local worker process, given once when it starts
+#: (inherited through fork) rather than pickled with every chunk.
+_WORKER_STATIC: list[Static] = []
+
+
+def _start_worker(static: Static) -> None:
+    worker_init()
+    _WORKER_STATIC[:] = [static]
+
+
+def _run_worker_chunk(index: int, start: int, stop: int, keep_series: bool) -> Chunk:
+    return run_chunk(_WORKER_STATIC[0], index, start, stop, keep_series)
+
+
 def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
     """Simulate and evaluate one replication (with its open-loop grid signals)."""
     raw = simulate(static, replication, open_loop_signals(static, replication))
@@ -284,7 +298,7 @@ class _Runner:
         self.client = None
         self.cluster = None
         if self.kind == "process":
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
+            self.pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(static,))
         elif self.kind == "dask":
             self.client, self.cluster = dask_client(scheduler, workers)
             try:
@@ -320,7 +334,7 @@ class _Runner:
 
             assert self.pool is not None
             running = {
-                self.pool.submit(run_chunk, self.static, i, a, b, self.keep)
+                self.pool.submit(_run_worker_chunk, i, a, b, self.keep)
                 for i, a, b in islice(todo, window)
             }
             while running:
@@ -328,7 +342,7 @@ class _Runner:
                 for fut in done:
                     take(fut.result())
                 for i, a, b in islice(todo, len(done)):
-                    running.add(self.pool.submit(run_chunk, self.static, i, a, b, self.keep))
+                    running.add(self.pool.submit(_run_worker_chunk, i, a, b, self.keep))
         else:
             from dask.distributed import as_completed as dask_completed
 

@@ -8,6 +8,7 @@ those into results.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,15 +160,43 @@ def prepare(sc: Scenario) -> Static:
     )
 
 
-def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
+class Streams(Mapping[str, np.random.Generator]):
+    """The generators of one replication, by name (:data:`STREAMS`), each made
+    when first used: a replication without mining or enforcement never pays for
+    theirs. The ``i``-th is ``SeedSequence(seed, spawn_key=(replication, i))``,
+    what ``SeedSequence(seed, spawn_key=(replication,)).spawn(len(STREAMS))[i]`` is."""
+
+    __slots__ = ("_made", "replication", "seed")
+
+    def __init__(self, seed: int, replication: int) -> None:
+        self.seed, self.replication = seed, replication
+        self._made: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        rng = self._made.get(name)
+        if rng is None:
+            i = STREAMS.index(name) if name in STREAMS else None
+            if i is None:
+                raise KeyError(name)
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(self.replication, i)))
+            self._made[name] = rng
+        return rng
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STREAMS)
+
+    def __len__(self) -> int:
+        return len(STREAMS)
+
+
+def streams(seed: int, replication: int) -> Streams:
     """The independent generators of one replication.
 
     Replication ``i`` uses ``SeedSequence(seed, spawn_key=(i,))`` (what
     ``SeedSequence(seed).spawn`` gives as its ``i``-th child), so it does not
     depend on which worker runs it or on how many replications there are.
     """
-    ss = np.random.SeedSequence(seed, spawn_key=(replication,))
-    return {name: np.random.default_rng(s) for name, s in zip(STREAMS, ss.spawn(len(STREAMS)), strict=True)}
+    return Streams(seed, replication)
 
 
 @dataclass
@@ -223,7 +252,7 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
     return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start)
 
 
-def draw_grid(static: Static, rng: dict[str, np.random.Generator]) -> tuple:
+def draw_grid(static: Static, rng: Mapping[str, np.random.Generator]) -> tuple:
     """The grid's random inputs of one replication, from its own streams:
     ``(outage_t, outage_unit, outage_up, outage_up0, anomaly_c, availability,
     variable)`` in the order of :class:`Raw`'s fields. Separate streams, so the
