@@ -334,8 +334,7 @@ class _Runner:
 
             assert self.pool is not None
             running = {
-                self.pool.submit(_run_worker_chunk, i, a, b, self.keep)
-                for i, a, b in islice(todo, window)
+                self.pool.submit(_run_worker_chunk, i, a, b, self.keep) for i, a, b in islice(todo, window)
             }
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
