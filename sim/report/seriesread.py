@@ -1,8 +1,9 @@
 """Every replication's time series, read a column at a time, and per-step quantiles.
 
-The series are in memory (an ensemble run with ``keep_timeseries=True``) or in
-``replication_timeseries.parquet`` (:mod:`sim.experiments.seriesfile`, written
-with ``--keep-timeseries``). Either way a :class:`ReplicationSeries` gives one
+The series are in ``replication_timeseries.parquet``
+(:mod:`sim.experiments.seriesfile`: written during the run with
+``--keep-timeseries``, or by :func:`~sim.report.runfolder.write_run` from the
+series an ensemble kept in memory). A :class:`ReplicationSeries` gives one
 column as a ``(replications, steps)`` array, so memory holds one series of every
 replication, never the whole ensemble.
 
@@ -16,7 +17,6 @@ run, and would still be an approximation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,47 +24,34 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import Problem, ScenarioError
-from sim.experiments.seriesfile import column_name, columns
-from sim.model.replication import Static
+from sim.experiments.seriesfile import column_name
 
 #: Quantiles over replications added to the time series, and their column names.
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
 
 
 class ReplicationSeries:
-    """One column of every replication at a time, from memory or from the file."""
+    """One column of every replication at a time, read from the file."""
 
-    def __init__(
-        self,
-        steps: int,
-        file: Path | None = None,
-        memory: Sequence[Mapping[str, np.ndarray]] = (),
-        static: Static | None = None,
-    ) -> None:
-        self.steps, self.file, self.memory = steps, file, memory
-        self._where = {c: (name, row) for c, name, row in columns(static)} if static is not None else {}
+    def __init__(self, steps: int, file: Path) -> None:
+        self.steps, self.file = steps, Path(file)
         self._names: list[str] | None = None
 
     @property
     def names(self) -> list[str]:
         """Every column (``shed_mw.South``, ``relief_mw``, ``flow_mw.<link>`` ...)."""
         if self._names is None:
-            if self.file is not None:
-                self._names = [n for n in pq.read_schema(self.file).names if n not in ("replication", "time")]
-            else:
-                self._names = list(self._where)
+            try:
+                schema = pq.read_schema(self.file)
+            except Exception as exc:  # pyarrow raises many kinds (ArrowInvalid, OSError, ...)
+                raise ScenarioError(
+                    Problem(f"damaged replications' series: cannot read it ({type(exc).__name__})", self.file)
+                ) from None
+            self._names = [n for n in schema.names if n not in ("replication", "time")]
         return self._names
 
     def column(self, name: str) -> np.ndarray:
         """One column, ``(replications, steps)``."""
-        if self.file is None:
-            series, row = self._where[name]
-            return np.stack(
-                [
-                    np.broadcast_to(s[series] if row is None else s[series][row], (self.steps,))
-                    for s in self.memory
-                ]
-            )
         try:
             values = pq.read_table(self.file, columns=[name]).column(0).to_numpy()
         except Exception as exc:  # pyarrow raises many kinds

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, EXAMPLE
 
+from sim.errors import ScenarioError
 from sim.experiments import ensemble
 from sim.experiments.ensemble import run_ensemble
 from sim.experiments.seriesfile import FILE as SERIES_FILE
@@ -216,3 +217,10 @@ def test_a_run_folder_with_the_series_gives_the_fan_from_disk(example_result, ru
     wide = pd.read_parquet(folder / "replications.parquet")
     long = pd.read_parquet(folder / "replications_long.parquet")
     assert len(long) == wide.shape[0] * (wide.shape[1] - 1)
+
+
+def test_a_damaged_series_file_is_one_clear_error(example_result, tmp_path):
+    folder = write_run(example_result, tmp_path, figures=False)
+    (folder / SERIES_FILE).write_bytes(b"PAR1 not really")
+    with pytest.raises(ScenarioError, match=r"damaged replications' series: cannot read it \(\w+\)"):
+        plots.RunData.load(folder).replication_series("shed_mw", "South")
