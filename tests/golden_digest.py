@@ -16,12 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow
 
+#: Files whose content changes from run to run by design (times, machine).
+VARYING = ("manifest.json",)
+
 
 def digest(folder: Path) -> dict[str, dict[str, str]]:
-    """Byte and content digests of the files of one run folder."""
+    """Byte and content digests of the files of one run folder (but :data:`VARYING`)."""
     out = {}
     for f in sorted(folder.iterdir()):
-        if not f.is_file():
+        if not f.is_file() or f.name in VARYING:
             continue
         out[f.name] = {"bytes": hashlib.sha256(f.read_bytes()).hexdigest()}
         if f.suffix == ".parquet":

@@ -95,6 +95,11 @@ WORKERS = click.option(
 EXECUTOR = click.option(
     "--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True
 )
+CSV = click.option(
+    "--csv",
+    is_flag=True,
+    help="Also write the tables as CSV (summary, replications wide and long, time series).",
+)
 SCHEDULER = click.option(
     "--scheduler", metavar="ADDRESS", help="Dask scheduler address (implies --executor dask)."
 )
@@ -181,6 +186,15 @@ def output_folder(parent: Path, name: str, overwrite: bool) -> Iterator[Reservat
                 err=True,
             )
         yield folder
+
+
+def series_file(folder: Reservation) -> Path:
+    """Where a run writes every replication's series while it runs (in the
+    reserved folder's temporary folder, renamed with it)."""
+    from sim.experiments.seriesfile import FILE
+
+    assert folder.tmp is not None
+    return folder.tmp / FILE
 
 
 def progress(quiet: bool) -> bool | None:

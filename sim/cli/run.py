@@ -20,7 +20,13 @@ from sim.scenario.load import load_scenario
 @opt.overrides("Override a scenario key, e.g. enforcement.teams=8.")
 @opt.EXECUTOR
 @opt.SCHEDULER
-@click.option("--keep-timeseries", is_flag=True, help="Keep every replication's time series in memory.")
+@click.option(
+    "--keep-timeseries",
+    is_flag=True,
+    help="Write every replication's time series (replication_timeseries.parquet, a chunk at a "
+    "time) and their 5/50/95 % quantiles per step; the load-duration figure draws their fan.",
+)
+@opt.CSV
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, min_open=True),
@@ -48,6 +54,7 @@ def run(
     executor: str,
     scheduler: str | None,
     keep_timeseries: bool,
+    csv: bool,
     precision: float | None,
     baseline: Path | None,
     counterfactual: bool,
@@ -83,7 +90,7 @@ def run(
             sc,
             replications=replications,
             seed=seed,
-            keep_timeseries=keep_timeseries,
+            series_to=opt.series_file(folder) if keep_timeseries else None,
             precision_mw=precision,
             **shared,
         )
@@ -102,7 +109,7 @@ def run(
                     "counterfactual": counterfactual_relief(diff),
                 }
         elapsed = time.perf_counter() - t0
-        written = write_run(result, folder, figures=figures, extra=extra)
+        written = write_run(result, folder, figures=figures, extra=extra, csv=csv)
     if not quiet:
         click.echo(f"{sc.name}: {result.n} replications, seed {result.scenario.seed}, {elapsed:.1f} s")
         click.echo(result_table({**result.summary(), **(extra or {})}))

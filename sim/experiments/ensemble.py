@@ -14,7 +14,9 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ import pandas as pd
 
 from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
+from sim.experiments.seriesfile import SeriesWriter
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, default_workers, stop_pool, worker_init
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, prepare, simulate
@@ -214,6 +217,7 @@ def run_ensemble(
     precision_mw: float | None = None,
     max_replications: int = 100_000,
     static: Static | None = None,
+    series_to: str | Path | None = None,
 ) -> EnsembleResult:
     """Run the scenario's replications and aggregate them.
 
@@ -221,8 +225,11 @@ def run_ensemble(
     cores; 1 runs in this process) or ``dask`` (a ``dask.distributed`` cluster
     at ``scheduler``, or a new local one). ``precision_mw``: keep adding
     replications, a batch at a time, until the 95 % interval of mean relief is
-    at most that wide on each side.
+    at most that wide on each side. ``series_to``: write every replication's
+    time series to this Parquet file as the chunks are merged (one row group per
+    chunk, :mod:`sim.experiments.seriesfile`) instead of keeping them in memory.
     """
+    started = datetime.now(UTC)
     updates: dict[str, Any] = {}
     if replications is not None:
         updates["replications"] = replications
@@ -233,7 +240,8 @@ def run_ensemble(
     if static.scenario is not sc:
         static = Static(**{**static.__dict__, "scenario": sc})
     workers = default_workers() if workers is None else max(1, workers)
-    runner = _Runner(static, workers, executor, scheduler, keep_timeseries)
+    writer = SeriesWriter(Path(series_to), static) if series_to is not None else None
+    runner = _Runner(static, workers, executor, scheduler, keep_timeseries, writer)
     try:
         total = sc.replications
         update, close = _progress(total, progress)
@@ -254,6 +262,11 @@ def run_ensemble(
         raise
     finally:
         runner.shutdown()
+        if writer is not None:
+            writer.close()
+    kind = "dask" if runner.kind == "dask" else "process"  # 1 worker: "process", in this one
+    info = {"started": started.isoformat(), "ended": datetime.now(UTC).isoformat()}
+    info.update(executor=kind, workers=workers, scheduler=scheduler)
     return EnsembleResult(
         scenario=sc.model_copy(update={"replications": total}),
         static=static,
@@ -263,6 +276,8 @@ def run_ensemble(
         facilities=pd.concat(merged.facilities, ignore_index=True) if merged.facilities else pd.DataFrame(),
         sim_events=merged.sim_events,
         series=merged.series,
+        series_file=writer.path if writer is not None and writer.rows else None,
+        info=info,
     )
 
 
@@ -290,9 +305,15 @@ class _Runner:
     """Runs chunks serially, in local processes or on Dask; merges them in order."""
 
     def __init__(
-        self, static: Static, workers: int, executor: str, scheduler: str | None, keep: bool
+        self,
+        static: Static,
+        workers: int,
+        executor: str,
+        scheduler: str | None,
+        keep: bool,
+        writer: SeriesWriter | None = None,
     ) -> None:
-        self.static, self.workers, self.keep = static, workers, keep
+        self.static, self.workers, self.writer, self.keep = static, workers, writer, keep or bool(writer)
         self.kind = "dask" if (executor == "dask" or scheduler) else ("serial" if workers == 1 else "process")
         self.pool: ProcessPoolExecutor | None = None
         self.client = None
@@ -318,7 +339,11 @@ class _Runner:
             pending[chunk.index] = chunk
             update(len(chunk.rows))
             while want < len(plan) and plan[want][0] in pending:
-                merged.add(pending.pop(plan[want][0]))
+                done = pending.pop(plan[want][0])
+                if self.writer is not None:  # on disk in order, not in memory
+                    self.writer.write(plan[want][1], done.series)
+                    done.series = []
+                merged.add(done)
                 want += 1
 
         if self.kind == "serial":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,11 @@ class EnsembleResult:
     sim_events: int
     series: list[dict[str, np.ndarray]] = field(default_factory=list)
     """Full time series per replication, only with ``keep_timeseries``."""
+    series_file: Path | None = None
+    """The Parquet file of every replication's time series, when the ensemble
+    wrote them there (``series_to``, :mod:`sim.experiments.seriesfile`)."""
+    info: dict[str, Any] = field(default_factory=dict)
+    """How the ensemble ran: ``started``, ``ended`` (UTC, ISO), ``executor``, ``workers``."""
     _timeseries: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -76,7 +82,7 @@ class EnsembleResult:
             out["target"] = {
                 "relief_mw": t.relief_mw,
                 "tolerance_mw": t.tolerance_mw,
-                "by": t.by.isoformat(),
+                "by": _local(t.by, sc.timezone).isoformat(),
                 "probability_within": {"mean": hits / self.n, "ci95_low": lo, "ci95_high": hi},
                 "verdict": verdict(rel, t.relief_mw, t.tolerance_mw),
                 "definition": t.definition,
@@ -128,6 +134,12 @@ class EnsembleResult:
             },
             copy=False,
         )
+
+
+def _local(when: Any, tz: str) -> pd.Timestamp:
+    """A scenario time (naive: local) as a time-zone-aware timestamp in ``tz``."""
+    ts = pd.Timestamp(when)
+    return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
 
 
 def _row(a: Any, z: int | None, n: int) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 The folder (``gridshed compare``) holds ``comparison.csv`` (one row per
 scenario), ``comparison.md``, ``differences.csv`` (paired differences),
-``replications.parquet``, ``summary.json`` and ``comparison.png``; it is written
-whole or not at all.
+``replications.parquet`` (wide) and ``replications_long.parquet``
+(:mod:`sim.report.tidy`), ``summary.json``, ``manifest.json``
+(:mod:`sim.report.manifest`) and ``comparison.png``; it is written whole or not
+at all.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.report.manifest import FILE as MANIFEST
+from sim.report.manifest import manifest
 from sim.report.outfolder import Reservation, write_atomic
-from sim.report.runfolder import json_safe
+from sim.report.runfolder import json_safe, write_json
 from sim.report.tables import ci, md_table, num, text_table
+from sim.report.tidy import long_replications, without_negative_zeros
 from sim.results.paired import Direction
 from sim.vocab import DIFFERENCES, label, metric
 
@@ -155,8 +160,10 @@ def comparison_markdown(cmp: Comparison) -> str:
 
 def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool = True) -> Path:
     """Write ``folder`` whole (atomically): ``comparison.csv``, ``comparison.md``,
-    ``differences.csv``, ``replications.parquet``, ``summary.json`` and (with
-    ``figures``) ``comparison.png``. Returns the folder."""
+    ``differences.csv``, ``replications.parquet``, ``replications_long.parquet``,
+    ``summary.json``, ``manifest.json`` and (with ``figures``) ``comparison.png``.
+    Returns the folder."""
+    started = folder.started if isinstance(folder, Reservation) else None
 
     def fill(tmp: Path) -> None:
         cmp.table.to_csv(tmp / "comparison.csv", index=False)
@@ -169,7 +176,10 @@ def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool 
             ignore_index=True,
         )
         diffs.to_csv(tmp / "differences.csv", index=False)
-        cmp.replication_rows().to_parquet(tmp / "replications.parquet", index=False)
+        reps = without_negative_zeros(cmp.replication_rows())
+        reps.to_parquet(tmp / "replications.parquet", index=False)
+        long = long_replications(reps, ("scenario", "role", "replication"))
+        long.to_parquet(tmp / "replications_long.parquet", index=False)
         summaries = {
             "seed": cmp.seed,
             "replications": cmp.replications,
@@ -177,11 +187,16 @@ def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool 
             "scenarios": {n: r.summary() for n, r in cmp.results.items()},
             "baseline": cmp.baseline.summary() if cmp.baseline else None,
             "counterfactuals": {n: r.summary() for n, r in cmp.counterfactuals.items()},
+            "manifest": MANIFEST,
         }
         (tmp / "summary.json").write_text(json.dumps(json_safe(summaries), indent=2) + "\n", encoding="utf-8")
         if figures:
             from sim.report.figures.comparison import comparison_figure
 
             save_figure(lambda: comparison_figure(cmp), tmp / "comparison.png")
+        runs = [*cmp.results.values(), *cmp.counterfactuals.values()]
+        runs += [cmp.baseline] if cmp.baseline else []
+        info = manifest([r.scenario for r in runs], runs[0].info, started)
+        write_json(tmp / MANIFEST, info)
 
     return write_atomic(folder if isinstance(folder, Reservation) else Path(folder), fill)

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.errors import Problem, ScenarioError
@@ -68,6 +69,8 @@ class Reservation:
 
     def __init__(self, parent: Path, name: str, overwrite: bool) -> None:
         self.parent, self.name, self.overwrite = parent, name, overwrite
+        self.started = datetime.now(UTC)
+        """When the folder was reserved: before anything ran (for the manifest)."""
         self.path = parent / name
         """Where the results will be (``NAME`` or the first free ``NAME-k``)."""
         self.tmp: Path | None = None

@@ -8,9 +8,11 @@ local (the scenario's time zone); loads are in MW.
 
 A run folder holds ensemble means of the time series and one row of metrics per
 replication. Every replication's time series is there only from an ensemble run
-with ``keep_timeseries=True`` (:attr:`RunData.per_replication`); figures that
-need it (load-duration fans, EUE by month per replication) fall back to the
-ensemble means without it and say so.
+with ``keep_timeseries=True`` (in memory, :attr:`RunData.per_replication`) or
+from ``gridshed run --keep-timeseries`` (``replication_timeseries.parquet``,
+:attr:`RunData.series_file`, read a series at a time); figures that need it
+(load-duration fans, EUE by month per replication) fall back to the ensemble
+means without it and say so.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class RunData:
     per_replication: list[dict[str, np.ndarray]] = field(default_factory=list, repr=False)
     """Every replication's time series (zones x steps, MW; relief series: steps),
     in replication order; empty unless the ensemble ran with ``keep_timeseries``."""
+    series_file: Path | None = None
+    """``replication_timeseries.parquet`` of a run folder (``--keep-timeseries``):
+    the same series, read from disk a variable at a time when asked for."""
 
     @classmethod
     def from_result(cls, result: EnsembleResult) -> RunData:
@@ -86,6 +91,7 @@ class RunData:
             result.events,
             result.facilities,
             list(result.series),
+            result.series_file,
         )
 
     @classmethod
@@ -95,14 +101,17 @@ class RunData:
         Raises :class:`ScenarioError` if ``folder`` is not a run folder, a file of
         it is damaged or its resolved scenario does not validate.
         """
+        from sim.experiments.seriesfile import FILE
         from sim.report.readback import read_resolved, read_summary, read_table
 
         folder = Path(folder)
         check_run_folder(folder)
+        series = folder / FILE
         return cls(
             read_resolved(folder / RESOLVED),
             read_summary(folder / "summary.json"),
             *(read_table(folder / f"{name}.parquet") for name in TABLES),
+            series_file=series if series.is_file() else None,
         )
 
     @property
@@ -190,14 +199,14 @@ class RunData:
     @property
     def has_replication_series(self) -> bool:
         """Whether every replication's time series is at hand (``keep_timeseries``)."""
-        return len(self.per_replication) > 0
+        return len(self.per_replication) > 0 or self.series_file is not None
 
     def replication_series(self, variable: str, zone: str = NATIONAL) -> np.ndarray | None:
         """One variable per replication and step, ``(replications, steps)``, or
         None without the replications' time series. ``national``: the sum over
         zones (for ``loss_of_load``: whether any zone sheds)."""
         if not self.per_replication:
-            return None
+            return self._file_series(variable, zone) if self.series_file is not None else None
         first = self.per_replication[0][variable]
         if first.ndim == 1:
             return np.stack([s[variable] for s in self.per_replication])
@@ -207,6 +216,21 @@ class RunData:
         if variable == LOSS_OF_LOAD:
             return np.stack([s[variable].max(axis=0) for s in self.per_replication])
         return np.stack([s[variable].sum(axis=0) for s in self.per_replication])
+
+    def _file_series(self, variable: str, zone: str) -> np.ndarray:
+        from sim.report.seriesread import ReplicationSeries
+
+        reps = ReplicationSeries(len(self.index), file=self.series_file)
+        if variable in reps.names:  # a national series
+            return reps.column(variable)
+        if zone != NATIONAL:
+            self._zone_index(zone)
+            return reps.column(f"{variable}.{zone}")
+        total = reps.column(f"{variable}.{self.zones[0]}")
+        for z in self.zones[1:]:
+            col = reps.column(f"{variable}.{z}")
+            total = np.maximum(total, col) if variable == LOSS_OF_LOAD else total + col
+        return total
 
     def _zone_index(self, zone: str) -> int:
         if zone not in self.zones:

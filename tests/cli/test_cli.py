@@ -268,7 +268,9 @@ def test_run_writes_the_folder_whole_and_prints_the_table(cli, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == [
         "events.parquet",
         "facilities.parquet",
+        "manifest.json",
         "replications.parquet",
+        "replications_long.parquet",
         "scenario.resolved.yaml",
         "summary.json",
         "timeseries.parquet",

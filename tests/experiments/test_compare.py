@@ -260,7 +260,9 @@ def test_compare_cli_writes_tables_and_figure(cli, colder_example, tmp_path):
         "comparison.md",
         "differences.csv",
         "replications.parquet",
+        "replications_long.parquet",
         "summary.json",
+        "manifest.json",
         "comparison.png",
     }
     assert [p.name for p in out.iterdir()] == ["compare"]  # no temporary folder left
@@ -316,6 +318,8 @@ def test_a_sweep_of_nine_variants_gives_a_long_table_and_a_labelled_heatmap(tmp_
         "sweep.parquet",
         "sweep.md",
         "replications.parquet",
+        "replications_long.parquet",
+        "manifest.json",
         "heatmap.png",
     }
     assert pd.read_parquet(folder / "sweep.parquet").shape[0] == 9
