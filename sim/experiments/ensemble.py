@@ -24,7 +24,7 @@ import pandas as pd
 from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
-from sim.model.openloop import open_loop_signals
+from sim.model.operator import replication_signals
 from sim.model.replication import Static, prepare, simulate
 from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
@@ -163,8 +163,8 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
 
 
 def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
-    """Simulate and evaluate one replication (with its open-loop grid signals)."""
-    raw = simulate(static, replication, open_loop_signals(static, replication))
+    """Simulate and evaluate one replication (with its grid signals: the rule's or the scripted ones)."""
+    raw = simulate(static, replication, replication_signals(static, replication))
     return evaluate(static, raw, keep_records=keep_records)
 
 

@@ -192,6 +192,9 @@ class Raw:
     campaign_start_h: float = float("nan")
     """When the campaign starts (or would start, were it enabled), hours from the
     start; inf if its trigger never comes, nan without window or trigger."""
+    signals: GridSignals | None = None
+    """What the grid told the replication's actors; its ``allowed`` is what the
+    balance holds licensed miners to (none: the scripted ``static.allowed``)."""
 
 
 def simulate(static: Static, replication: int, signals: GridSignals | None = None) -> Raw:
@@ -220,7 +223,7 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
     env.run(until=clock.horizon_h)
     grid = draw_grid(static, rng)
     start = campaign_start_h(sc.enforcement, clock, signals)
-    return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start)
+    return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start, signals)
 
 
 def draw_grid(static: Static, rng: dict[str, np.random.Generator]) -> tuple:
