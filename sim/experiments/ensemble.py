@@ -25,7 +25,7 @@ from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
 from sim.model.operator import replication_signals
-from sim.model.replication import Static, prepare, simulate
+from sim.model.replication import Static, draw_inputs, prepare, simulate
 from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
 from sim.scenario.schema import Scenario
@@ -164,7 +164,8 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
 
 def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
     """Simulate and evaluate one replication (with its grid signals: the rule's or the scripted ones)."""
-    raw = simulate(static, replication, replication_signals(static, replication))
+    drawn = draw_inputs(static, replication) if static.scenario.operator.rule is not None else None
+    raw = simulate(static, replication, replication_signals(static, replication, drawn), drawn)
     return evaluate(static, raw, keep_records=keep_records)
 
 

@@ -26,12 +26,11 @@ import simpy
 from sim.dispatch.transfer import Network
 from sim.model import supply
 from sim.model.clock import Clock
-from sim.model.mining import FacilityTable, sample_population
+from sim.model.mining import FacilityTable
 from sim.model.openloop import first_shedding_h, needs_first_shedding, open_loop_signals
 from sim.model.outside import zone_imports
-from sim.model.replication import Static, draw_grid, streams
+from sim.model.replication import Drawn, Static, draw_inputs
 from sim.model.signals import GridSignals, day_starts, first_time
-from sim.scenario.rule import OperatorRule
 
 HOURS_PER_DAY = 24.0
 
@@ -112,32 +111,29 @@ def margins(static: Static, table: FacilityTable, grid: tuple) -> Margins:
 
 def decide(
     env: simpy.Environment,
-    rule: OperatorRule,
-    when_h: np.ndarray,
-    margin: np.ndarray,
-    with_limit: np.ndarray,
-    applies: np.ndarray,
-    ration: np.ndarray,
-    cut: np.ndarray,
+    lift_after_days: int,
+    when_h: list[float],
+    short: list[list[bool]],
+    orders: list[list[bool]],
 ) -> Generator[simpy.Event, None, None]:
     """The operator's process: at ``when_h[d]`` it decides day ``d`` for every
-    zone from that day's margin (``margin``, Z x D) and the margin left with
-    licensed miners at the limit (``with_limit``), filling ``ration`` and ``cut``
-    (Z x D booleans). An order starts on a day its condition holds and is lifted
-    on the ``lift_after_days``-th day in a row it does not."""
-    Z = margin.shape[0]
-    rationing, cutting = np.zeros(Z, dtype=bool), np.zeros(Z, dtype=bool)
-    good_r, good_c = np.zeros(Z, dtype=np.int64), np.zeros(Z, dtype=np.int64)
-    lift = rule.lift_after_days
-    for d in range(margin.shape[1]):
-        yield env.timeout(max(when_h[d] - env.now, 0.0))
-        bad_r = applies & (margin[:, d] < rule.ration_below_mw)
-        bad_c = applies & (with_limit[:, d] < rule.cutoff_below_mw)
-        good_r = np.where(bad_r, 0, good_r + 1)
-        good_c = np.where(bad_c, 0, good_c + 1)
-        rationing = bad_r | (rationing & (good_r < lift))
-        cutting = bad_c | (cutting & (good_c < lift))
-        ration[:, d], cut[:, d] = rationing, cutting
+    zone and kind of order (rationing, cut-off: rows of ``short``, whether the
+    forecast margin of that day is below the order's threshold), and writes
+    whether the order holds into ``orders`` (same shape). An order starts on a
+    day its condition holds and is lifted on the ``lift_after_days``-th day in a
+    row it does not."""
+    rows = range(len(short))
+    on = [False for _ in rows]
+    good = [0 for _ in rows]
+    for d, at in enumerate(when_h):
+        yield env.timeout(max(at - env.now, 0.0))
+        for i in rows:
+            if short[i][d]:
+                on[i], good[i] = True, 0
+            else:
+                good[i] += 1
+                on[i] = on[i] and good[i] < lift_after_days
+            orders[i][d] = on[i]
 
 
 def day_orders(static: Static, m: Margins) -> tuple[np.ndarray, np.ndarray]:
@@ -153,11 +149,16 @@ def day_orders(static: Static, m: Margins) -> tuple[np.ndarray, np.ndarray]:
     applies = np.array([not rule.zones or z in rule.zones for z in static.zones])
     # Day d is decided at the decision hour of the day before (not before the start).
     when_h = np.maximum(starts * clock.step_h - HOURS_PER_DAY + rule.decision_hour, 0.0)
-    ration = np.zeros(day_margin.shape, dtype=bool)
-    cut = np.zeros(day_margin.shape, dtype=bool)
+    Z, D = day_margin.shape
+    # Rows: the zones' rationing, then their cut-off (the comparisons in numpy, once).
+    short = np.concatenate([day_margin < rule.ration_below_mw, day_limit < rule.cutoff_below_mw])
+    short &= np.concatenate([applies, applies])[:, None]
+    orders = [[False] * D for _ in range(2 * Z)]
     env = simpy.Environment()
-    env.process(decide(env, rule, when_h, day_margin, day_limit, applies, ration, cut))
+    env.process(decide(env, rule.lift_after_days, when_h.tolist(), short.tolist(), orders))
     env.run()
+    both = np.array(orders, dtype=bool).reshape(2, Z, D)
+    ration, cut = both[0], both[1]
     return ration, cut
 
 
@@ -173,13 +174,13 @@ def allowed_share(static: Static, ration: np.ndarray, cut: np.ndarray) -> np.nda
     return np.minimum(static.allowed, day[:, of_step])
 
 
-def rule_signals(static: Static, replication: int) -> GridSignals:
+def rule_signals(static: Static, replication: int, drawn: Drawn | None = None) -> GridSignals:
     """The grid signals of replication ``replication`` under the day-ahead rule
-    (the first shedding left unknown: see :func:`replication_signals`)."""
-    sc, clock = static.scenario, static.clock
-    rng = streams(sc.seed, replication)
-    table = sample_population(sc, clock, rng["population"])
-    m = margins(static, table, draw_grid(static, rng))
+    (the first shedding left unknown: see :func:`replication_signals`);
+    ``drawn``: its population and grid, if already drawn."""
+    clock = static.clock
+    drawn = drawn or draw_inputs(static, replication)
+    m = margins(static, drawn.table, drawn.grid)
     allowed = allowed_share(static, *day_orders(static, m))
     return GridSignals(
         allowed=allowed,
@@ -188,15 +189,16 @@ def rule_signals(static: Static, replication: int) -> GridSignals:
     )
 
 
-def replication_signals(static: Static, replication: int) -> GridSignals | None:
+def replication_signals(static: Static, replication: int, drawn: Drawn | None = None) -> GridSignals | None:
     """What the grid tells the actors of replication ``replication``: the rule's
     signals when the scenario has ``operator.rule``, else the scripted operator's
     (:func:`sim.model.openloop.open_loop_signals`); with the first shedding (a
     dispatch of the replication before anyone responds) when the campaign waits
-    for it. None: the scripted signals of ``static`` suffice."""
+    for it. None: the scripted signals of ``static`` suffice. ``drawn``: the
+    replication's population and grid, if already drawn."""
     if static.scenario.operator.rule is None:
         return open_loop_signals(static, replication)
-    signals = rule_signals(static, replication)
+    signals = rule_signals(static, replication, drawn)
     if needs_first_shedding(static):
         signals = replace(signals, first_shedding_h=first_shedding_h(static, replication, signals))
     return signals
