@@ -100,6 +100,10 @@ class Metric:
     """Shown in the side-by-side comparison table."""
     difference: bool = False
     """Reported as a paired difference against a baseline."""
+    dated: bool = False
+    """A time in days from the scenario's start, NaN when it never came:
+    summarised by its median and 5-95 % range (``summary.json``'s ``orders``),
+    not by a mean."""
 
 
 _METRICS = (
@@ -121,6 +125,8 @@ _METRICS = (
     ),
     Metric("licensed_left_share", "licensed miners gone, share of count", "1", 2),
     Metric("licensed_left_share_mw", "licensed miners gone, share of MW", "1", 2),
+    Metric("first_rationing_day", "first rationing of licensed miners (days from start)", "d", 0, dated=True),
+    Metric("first_cutoff_day", "first cut-off of licensed miners (days from start)", "d", 0, dated=True),
     Metric("criminal_cases", "criminal cases", "count", 1),
     Metric("devices_seized", "devices seized", "count", 0),
     Metric("inspections", "inspections", "count", 1),
@@ -165,3 +171,4 @@ def label(key: str) -> str:
 HEADLINE = tuple(m.key for m in _METRICS if m.headline)
 DIFFERENCES = tuple(m.key for m in _METRICS if m.difference)
 ZONE_METRICS = tuple(m.key for m in _METRICS if m.per_zone)
+DATED = tuple(m.key for m in _METRICS if m.dated)

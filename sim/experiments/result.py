@@ -14,11 +14,15 @@ import pyarrow as pa
 
 from sim.model.replication import Static
 from sim.results.metrics import LINK_METRICS, LINK_SERIES, RELIEF_SERIES, ZONE_SERIES
+from sim.results.orders import orders_block
 from sim.results.relief import summary_blocks
 from sim.results.stats import Estimate, Moments, estimate, t_quantile, verdict, wilson
 from sim.scenario.schema import Scenario
-from sim.vocab import METRICS, ZONE_METRICS
+from sim.vocab import DATED, METRICS, ZONE_METRICS
 from sim.vocab import metric as metric_info
+
+#: Columns of the replications table not summarised by a mean and interval.
+SKIP = frozenset({"replication", *DATED})
 
 
 @dataclass
@@ -67,10 +71,11 @@ class EnsembleResult:
         """Headline metrics with intervals, the target check and by-zone losses."""
         sc = self.scenario
         out: dict[str, Any] = {"scenario": sc.name, "seed": sc.seed, "replications": self.n}
-        cols = [c for c in self.replications.columns if c != "replication" and "." not in c]
+        cols = [c for c in self.replications.columns if c not in SKIP and "." not in c]
         for c in cols:
             if c != "within_target":
                 out[c] = self.estimate(c).as_dict()
+        out["orders"] = orders_block(sc, self.replications)
         out["by_zone"] = {z: {m: self.estimate(f"{m}.{z}").as_dict() for m in ZONE_METRICS} for z in sc.zones}
         names = self.static.outside.names
         out["by_link"] = {k: {m: self.estimate(f"{m}.{k}").as_dict() for m in LINK_METRICS} for k in names}

@@ -92,6 +92,9 @@ def segments(static: Static, raw: Raw) -> Segments:
     change = static.static_change.copy()
     for a in (raw.anomaly_c[None, :], raw.availability, raw.variable):
         change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
+    share = order_share(static, raw)
+    if share is not static.allowed:  # the replication's own orders
+        change[1:] |= (share[:, 1:] != share[:, :-1]).any(axis=0)
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
         change[k[k < T]] = True
@@ -100,6 +103,12 @@ def segments(static: Static, raw: Raw) -> Segments:
     pos[:T] = np.cumsum(change) - 1
     pos[T] = starts.size
     return Segments(starts, np.diff(np.append(starts, T)), pos)
+
+
+def order_share(static: Static, raw: Raw) -> np.ndarray:
+    """Share of licensed load the operator's orders allow (Z x T): the replication's
+    own signals', or the scripted orders'."""
+    return static.allowed if raw.signals is None else raw.signals.allowed
 
 
 def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +190,7 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
     weather = (raw.anomaly_c + static.cold_c)[cols]
     demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
-    allowed = licensed * static.allowed[:, cols]
+    allowed = licensed * order_share(static, raw)[:, cols]
     outages = (raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0)
     gen = supply.available(static.units, static.supply, raw.variable, static.clock, len(static.zones),
                            outages, seg.pos, cols)  # fmt: skip

@@ -63,9 +63,12 @@ def campaign_start_h(spec: Enforcement, clock: Clock, signals: GridSignals | Non
 def scripted_start(sc: Scenario) -> pd.Timestamp | None:
     """When the scenario's campaign starts under its scripted orders (local,
     time-zone aware), or None if it never starts or waits for a signal that
-    only a replication knows (the first shedding)."""
+    only a replication knows (the first shedding, or any order of the day-ahead rule)."""
     e = sc.enforcement
-    if not e.enabled or (e.trigger is not None and e.trigger.after == "first_shedding"):
+    per_replication = e.trigger is not None and (
+        e.trigger.after == "first_shedding" or (e.trigger.after != "date" and sc.operator.rule is not None)
+    )
+    if not e.enabled or per_replication:
         return None
     clock = Clock(sc.start, sc.timezone, sc.step_h, sc.n_steps)
     allowed, _ = network.limit_factors(sc, clock)

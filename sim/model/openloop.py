@@ -30,10 +30,11 @@ def needs_first_shedding(static: Static) -> bool:
     return trigger is not None and trigger.after == "first_shedding"
 
 
-def first_shedding_h(static: Static, replication: int) -> float:
+def first_shedding_h(static: Static, replication: int, signals: GridSignals | None = None) -> float:
     """Start (h) of the first step with firm load shed anywhere in replication
-    ``replication`` if nobody responded; inf if it never sheds. Draws the
-    replication's own population, outages and weather (the same draws as
+    ``replication`` if nobody responded to the operator's orders (``signals``;
+    none: the scripted ones); inf if it never sheds. Draws the replication's own
+    population, outages and weather (the same draws as
     :func:`sim.model.replication.simulate`)."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
@@ -49,7 +50,8 @@ def first_shedding_h(static: Static, replication: int) -> float:
         "flag": np.zeros(arriving.size, np.int64),
     }
     grid = draw_grid(static, rng)
-    bal = dispatch_runs(static, Raw(replication, table, events, *grid[:5], 0, *grid[5:]))
+    raw = Raw(replication, table, events, *grid[:5], 0, *grid[5:], signals=signals)
+    bal = dispatch_runs(static, raw)
     return first_time(bal.shed.zone_sum().expand() > EPS_MW, clock.step_h)
 
 

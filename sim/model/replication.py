@@ -221,18 +221,42 @@ class Raw:
     campaign_start_h: float = float("nan")
     """When the campaign starts (or would start, were it enabled), hours from the
     start; inf if its trigger never comes, nan without window or trigger."""
+    signals: GridSignals | None = None
+    """What the grid told the replication's actors; its ``allowed`` is what the
+    balance holds licensed miners to (none: the scripted ``static.allowed``)."""
 
 
-def simulate(static: Static, replication: int, signals: GridSignals | None = None) -> Raw:
+@dataclass(frozen=True)
+class Drawn:
+    """The draws of a replication that its operator reads before it runs: the
+    mining population and the grid (:func:`draw_grid`), from their own streams."""
+
+    table: FacilityTable
+    grid: tuple
+
+
+def draw_inputs(static: Static, replication: int) -> Drawn:
+    """The population and the grid of replication ``replication``: the same draws
+    :func:`simulate` makes (their streams are used for nothing else)."""
+    rng = streams(static.scenario.seed, replication)
+    table = sample_population(static.scenario, static.clock, rng["population"])
+    return Drawn(table, draw_grid(static, rng))
+
+
+def simulate(
+    static: Static, replication: int, signals: GridSignals | None = None, drawn: Drawn | None = None
+) -> Raw:
     """Run one replication of the discrete-event model. ``signals``: what the grid
-    tells the miners and the agency (default: the scripted operator's, ``static.signals``)."""
+    tells the miners and the agency (default: the scripted operator's,
+    ``static.signals``); ``drawn``: its population and grid if already drawn
+    (:func:`draw_inputs`; default: drawn here, the same)."""
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
     if signals is None:
         signals = static.signals or GridSignals.scripted(static.allowed, clock)
     env = CountingEnvironment()
     record = Recorder()
-    table = sample_population(sc, clock, rng["population"])
+    table = sample_population(sc, clock, rng["population"]) if drawn is None else drawn.table
     facilities = Facilities(env, table, record)
     env.process(facilities.connections())
     if static.market is not None:
@@ -247,9 +271,9 @@ def simulate(static: Static, replication: int, signals: GridSignals | None = Non
         if isinstance(shock, Exodus):
             env.process(facilities.exodus(shock, clock, rng["shocks"]))
     env.run(until=clock.horizon_h)
-    grid = draw_grid(static, rng)
+    grid = draw_grid(static, rng) if drawn is None else drawn.grid
     start = campaign_start_h(sc.enforcement, clock, signals)
-    return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start)
+    return Raw(replication, table, record.arrays(), *grid[:5], env.scheduled, *grid[5:], start, signals)
 
 
 def draw_grid(static: Static, rng: Mapping[str, np.random.Generator]) -> tuple:

@@ -98,7 +98,7 @@ def result_table(summary: dict[str, Any]) -> str:
         d = metric(key).digits
         span = interval(e["ci95_low"], e["ci95_high"], d)
         lines.append(f"{label(key):{LABEL_WIDTH}} {num(e['mean'], d):>12} {span:>24}")
-    lines += relief_lines(summary)
+    lines += relief_lines(summary) + order_lines(summary)
     t = summary.get("target")
     if t:
         p = t["probability_within"]
@@ -134,6 +134,30 @@ def relief_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"{'  ' + what:{LABEL_WIDTH}} {num(e['mean'], 2):>12} {span:>24}")
     if gone.get("reported_share") is not None:
         lines.append(f"{'  reported (unverified claim)':{LABEL_WIDTH}} {num(gone['reported_share'], 2):>12}")
+    return lines
+
+
+def order_lines(summary: dict[str, Any]) -> list[str]:
+    """Rows of the run table for the operator's first rationing and first
+    cut-off: median date and 5-95 % range, beside the reported date; and the
+    share of first rationings in the target's window."""
+    orders = summary.get("orders") or {}
+    lines = []
+    for key, what in (("first_rationing", "first rationing"), ("first_cutoff", "first cut-off")):
+        o = orders.get(key)
+        if not o:
+            continue
+        span = f"[{o['p05']}, {o['p95']}]"
+        lines.append(f"{what + ' (median, 5-95 %)':{LABEL_WIDTH}} {o['median']:>12} {span:>24}")
+        extra = f"never in {o['never']:.0%} of replications"
+        if o.get("reported"):
+            extra += f"; reported {o['reported']}"
+        lines.append(f"{'  ' + extra}")
+    w = orders.get("first_rationing_in_window")
+    if w:
+        span = interval(w["ci95_low"], w["ci95_high"], 2)
+        name = f"  first rationing {w['from']} to {w['to']}"
+        lines.append(f"{name:{LABEL_WIDTH}} {num(w['share'], 2):>12} {span:>24}")
     return lines
 
 

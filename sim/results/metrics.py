@@ -37,6 +37,7 @@ from sim.model.balance import RunBalance, dispatch_runs
 from sim.model.replication import Raw, Static
 from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
+from sim.results.orders import first_orders
 from sim.vocab import EXITS, FacilityState
 
 #: Months whose mean available generation is reported as "deliverable winter
@@ -215,6 +216,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         )
         s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
         s[f"peak_shortfall_mw.{name}"] = pk
+    s.update(first_orders(static, raw))
     s["curtailed_mwh"] = float(bal.curtailed.total() * step_h)
     s["imports_mwh"] = float(bal.imports.total() * step_h)
     starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)

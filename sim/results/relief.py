@@ -65,10 +65,15 @@ def reference_h(static: Static, raw: Raw) -> float:
 
 def before_after(static: Static, raw: Raw, consumption: np.ndarray, t_target: float) -> tuple[float, float]:
     """Mining consumption on the target day (MW) and its fall since the reference
-    day (MW; negative if it rose)."""
+    day (MW; negative if it rose; 0 when the reference is the campaign's start and
+    the campaign has not started by the target day, or never starts)."""
     clock = static.clock
     at_target = day_mean(consumption, clock, t_target)
-    return at_target, day_mean(consumption, clock, reference_h(static, raw)) - at_target
+    ref = reference_h(static, raw)
+    t = static.scenario.target
+    if (t is None or t.reference is None) and not ref < t_target:
+        return at_target, 0.0  # the campaign had not started by the target day: nothing measured since
+    return at_target, day_mean(consumption, clock, ref) - at_target
 
 
 def licensed_left(raw: Raw, t_target: float) -> tuple[float, float]:

@@ -170,6 +170,10 @@ def consistency_problems(sc: Scenario, src: Source) -> list[Problem]:
                 unknown(("operator", "orders", i, "zones"), z, zones, "zone")
         if order.end is not None and order.end <= order.start:
             p.append(src.problem(("operator", "orders", i, "end"), "end must be after start"))
+    rule = sc.operator.rule
+    for z in () if rule is None else rule.zones:
+        if z not in sc.zones:
+            unknown(("operator", "rule", "zones"), z, zones, "zone")
     for i, shock in enumerate(sc.shocks):
         path: KeyPath = ("shocks", i)
         if shock.end is not None and shock.end <= shock.start:

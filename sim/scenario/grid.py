@@ -26,6 +26,7 @@ from sim.scenario.base import (
 )
 from sim.scenario.exchange import Availability, Schedule
 from sim.scenario.files import Compression
+from sim.scenario.rule import OperatorRule
 from sim.scenario.security import ReserveSpec, Ufls
 from sim.scenario.supply import PlantUnits, Seasonal
 
@@ -306,7 +307,11 @@ class Operator(Frozen):
     """Load is shed in blocks of this fraction of the zone's load (0: exactly the
     shortfall). Rotating emergency schedules use 0.05 to 0.10 (sources 3.5)."""
     orders: tuple[Order, ...] = ()
-    """Orders that limit licensed miners."""
+    """Scripted orders that limit licensed miners over dated windows."""
+    rule: OperatorRule | None = None
+    """The day-ahead rule: orders decided from the margin the operator forecasts
+    for the coming day, per replication (none: scripted orders only). Mixes with
+    ``orders``: the stricter wins."""
     reserve_mw: dict[str, ReserveSpec] = {}  # noqa: RUF012
     """Operating reserve per zone, MW or ``largest_unit`` (the capacity of the
     zone's largest unit): held back from the zone's own supply before licensed

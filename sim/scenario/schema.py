@@ -66,6 +66,7 @@ from sim.scenario.mining import (
     Targeting,
     Trigger,
 )
+from sim.scenario.rule import OperatorRule
 from sim.scenario.security import Ufls
 from sim.scenario.shocks import (
     ColdSnap,
@@ -108,6 +109,7 @@ __all__ = [
     "MiningWave",
     "NonNegative",
     "Operator",
+    "OperatorRule",
     "Order",
     "OutageRate",
     "Outcomes",
@@ -161,6 +163,15 @@ class Target(Frozen):
     licensed_left_share: Probability | None = None
     """A reported share of licensed miners gone abroad by ``by``, shown beside
     the model's (a claim to compare with, never an input)."""
+    first_rationing: LocalTime | None = None
+    """A reported date of the operator's first rationing of licensed miners,
+    shown beside the model's dates (compared, never an input)."""
+    first_cutoff: LocalTime | None = None
+    """A reported date of the first cut-off of licensed miners, shown beside the
+    model's dates (compared, never an input)."""
+    first_rationing_window: tuple[LocalTime, LocalTime] | None = None
+    """A window (first and last day, local) for the first rationing: the share
+    of replications whose first rationing falls in it is reported."""
     checkpoints: tuple[LocalTime, ...] = ()
     """Further dates (local time) at which relief and closures by kind are reported,
     as columns ``relief_forced_mw@2022-02-21`` ... (held-out checks of a calibration)."""

@@ -134,8 +134,10 @@ def test_flagship_demand_curves_show_every_zone_against_its_supply(flagship):
         assert drawn.mean() / (high - low) > 0.05
         sheds = flagship.replications[f"lole_h.{zone}" if zone != "national" else "lole_h"].sum() > 0
         assert (twin_of(ax) is not None) == sheds
-    assert "5: target date, 15 Mar 2022 (600 MW)" in fig_labels(fig)
-    assert "2: cut-off of licensed miners, 24 Jan - 7 Feb 2022" in fig_labels(fig)
+    # The day-ahead rule's orders and the campaign it triggers differ by
+    # replication: only the dated order and the target are marked.
+    assert "1: KEGOC limit on licensed miners, 18 Feb 2022" in fig_labels(fig)
+    assert "2: target date, 15 Mar 2022 (600 MW)" in fig_labels(fig)
 
 
 def test_typical_days_profile_by_local_hour(run):

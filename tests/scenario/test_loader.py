@@ -245,7 +245,7 @@ def test_every_problem_is_reported_at_once_with_its_line(write):
         (
             "operator: {zzz: 1}\n",
             r":7: operator\.zzz: unknown key 'zzz'; allowed keys: curtail_licensed_first, orders, "
-            r"reserve_mw, shed_block_fraction, ufls, unscheduled_imports$",
+            r"reserve_mw, rule, shed_block_fraction, ufls, unscheduled_imports$",
         ),
         (
             "links:\n  - {name: l, from: A, to: A, capacity_mw: 5}\n",

@@ -21,7 +21,7 @@ from sim.errors import KeyPath, Problem, ScenarioError, did_you_mean, format_pat
 from sim.experiments.inference.expr import Expression
 from sim.experiments.inference.priors import Prior, make_prior
 from sim.experiments.inference.spec import Calibration
-from sim.model.openloop import open_loop_signals
+from sim.model.operator import replication_signals
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
@@ -97,7 +97,7 @@ class ParameterMap:
         (replications ``0 .. replications - 1``: the same seeds give common random numbers)."""
         static = prepare(self.scenario(params, seed))
         return [
-            evaluate(static, simulate(static, r, open_loop_signals(static, r))).summary
+            evaluate(static, simulate(static, r, replication_signals(static, r))).summary
             for r in range(replications)
         ]
 
