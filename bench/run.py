@@ -77,7 +77,8 @@ def model_per_event(path: Path, reps: int = 20, rounds: int = 3) -> dict[str, fl
     (SimPy processes and unit outages) and a whole replication (with the balance
     and metrics). Best of ``rounds``, like the bare loop, since this machine's
     timings drift between runs."""
-    from sim.model.replication import prepare, simulate
+    from sim.model.operator import run_replication as simulate
+    from sim.model.replication import prepare
     from sim.results.metrics import evaluate
     from sim.scenario.load import load_scenario
 

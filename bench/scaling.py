@@ -103,7 +103,7 @@ def facility_overrides(path: Path, k: int) -> list[str]:
 
 def study(flagship: Path, log: Callable[[str], None] = print) -> list[Dimension]:
     """The cost dimensions of the study (workers are measured apart)."""
-    from sim.model.replication import simulate
+    from sim.model.operator import run_replication as simulate
 
     dims = []
     plans = [
@@ -236,7 +236,7 @@ def phases(path: Path, variants: dict[str, list[str]], reps: int = 100, rounds: 
     from sim.experiments import ensemble
 
     spent: dict[str, float] = {}
-    real = {name: getattr(ensemble, name) for name in ("simulate", "evaluate", "run_moments")}
+    real = {name: getattr(ensemble, name) for name in ("run_replication", "evaluate", "run_moments")}
 
     def timed(name: str) -> Callable:
         def call(*args, **kwargs):
@@ -264,7 +264,7 @@ def phases(path: Path, variants: dict[str, list[str]], reps: int = 100, rounds: 
     out = {}
     for label, b in best.items():
         ms = {k: 1000 * v / reps for k, v in b.items()}
-        ms["other"] = ms["total"] - ms["simulate"] - ms["evaluate"] - ms["run_moments"]
+        ms["other"] = ms["total"] - ms["run_replication"] - ms["evaluate"] - ms["run_moments"]
         out[label] = ms
     return out
 

@@ -47,14 +47,15 @@ EPS_MW = 1e-6
 def balances(path: Path, overrides: Iterable[str], replications: int, seed: int | None):
     """``(static, [balance of each replication])`` of a scenario."""
     from sim.model.balance import dispatch
-    from sim.model.replication import prepare, simulate
+    from sim.model.operator import run_replication
+    from sim.model.replication import prepare
     from sim.scenario.load import load_scenario
 
     sc = load_scenario(path, overrides=list(overrides))
     if seed is not None:
         sc = sc.model_copy(update={"seed": seed})
     static = prepare(sc)
-    return static, [dispatch(static, simulate(static, rep)) for rep in range(replications)]
+    return static, [dispatch(static, run_replication(static, rep)) for rep in range(replications)]
 
 
 def shortage_table(static, bals) -> pd.DataFrame:

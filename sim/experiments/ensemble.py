@@ -26,8 +26,8 @@ from sim.dispatch.runs import Steps, union
 from sim.experiments.result import EnsembleResult
 from sim.experiments.seriesfile import SeriesWriter
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, default_workers, stop_pool, worker_init
-from sim.model.operator import replication_signals
-from sim.model.replication import Static, draw_inputs, prepare, simulate
+from sim.model.operator import run_replication
+from sim.model.replication import Static, prepare
 from sim.results.metrics import LINK_SERIES, RELIEF_SERIES, ZONE_SERIES, ReplicationResult, evaluate
 from sim.results.stats import Moments, Sums, estimate, wilson  # noqa: F401  (wilson: until compare moves)
 from sim.scenario.schema import Scenario
@@ -180,9 +180,7 @@ def _run_worker_chunk(index: int, start: int, stop: int, keep_series: bool) -> C
 
 def replicate(static: Static, replication: int, keep_records: bool = False) -> ReplicationResult:
     """Simulate and evaluate one replication (with its grid signals: the rule's or the scripted ones)."""
-    drawn = draw_inputs(static, replication) if static.scenario.operator.rule is not None else None
-    raw = simulate(static, replication, replication_signals(static, replication, drawn), drawn)
-    return evaluate(static, raw, keep_records=keep_records)
+    return evaluate(static, run_replication(static, replication), keep_records=keep_records)
 
 
 def chunks(start: int, stop: int) -> Iterator[tuple[int, int, int]]:

@@ -29,7 +29,7 @@ from sim.model.clock import Clock
 from sim.model.mining import FacilityTable
 from sim.model.openloop import first_shedding_h, needs_first_shedding, open_loop_signals
 from sim.model.outside import zone_imports
-from sim.model.replication import Drawn, Static, draw_inputs
+from sim.model.replication import Drawn, Raw, Static, draw_inputs, simulate
 from sim.model.signals import GridSignals, day_starts, first_time
 
 HOURS_PER_DAY = 24.0
@@ -202,3 +202,11 @@ def replication_signals(static: Static, replication: int, drawn: Drawn | None = 
     if needs_first_shedding(static):
         signals = replace(signals, first_shedding_h=first_shedding_h(static, replication, signals))
     return signals
+
+
+def run_replication(static: Static, replication: int) -> Raw:
+    """Replication ``replication`` with its own grid signals (the closed loop:
+    the rule's orders from the replication's grid, or the scripted ones), drawn
+    once: what every ensemble runs."""
+    drawn = draw_inputs(static, replication) if static.scenario.operator.rule is not None else None
+    return simulate(static, replication, replication_signals(static, replication, drawn), drawn)

@@ -253,6 +253,12 @@ def simulate(
     sc, clock = static.scenario, static.clock
     rng = streams(sc.seed, replication)
     if signals is None:
+        if sc.operator.rule is not None:
+            raise ValueError(
+                f"scenario {sc.name!r} has an operator rule: its orders come from each replication's "
+                "grid, so give simulate() the replication's signals, or run it with "
+                "sim.model.operator.run_replication"
+            )
         signals = static.signals or GridSignals.scripted(static.allowed, clock)
     env = CountingEnvironment()
     record = Recorder()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import sim
 from sim.model import operator as op
 from sim.model.mining import sample_population
 from sim.model.replication import draw_grid, prepare, simulate, streams
 from sim.model.signals import day_starts
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 FLAT = {"peak_mw": 900, "hourly": [1.0] * 24, "weekend_factor": 1.0, "monthly": [1.0] * 12}
@@ -203,3 +205,13 @@ def test_more_demand_never_means_less_rationing(seed):
     s = np.array(shares)  # scale x replication x (rationed, cut) share of zone-days
     assert (np.diff(s, axis=0) >= 0).all(), s
     assert s[-1, :, 0].mean() > s[0, :, 0].mean()  # and it does change with demand
+
+
+def test_simulate_refuses_a_rule_scenario_without_its_signals():
+    """The rule's orders come from each replication's grid: simulating without
+    them would silently run the scripted orders instead."""
+    static = prepare(load_scenario(ROOT / "scenarios" / "kazakhstan_2021_22.yaml"))
+    with pytest.raises(ValueError, match="operator rule"):
+        simulate(static, 0)
+    raw = op.run_replication(static, 0)
+    assert raw.signals is not None and (raw.signals.allowed < 1).any()

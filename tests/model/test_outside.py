@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, Z99
 
 from sim.model import outside
+from sim.model.operator import run_replication
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
@@ -172,6 +173,6 @@ def test_the_flagships_flows_respect_every_limit_and_balance_every_zone(path):
     static = prepare(load_scenario(ROOT / "scenarios" / path))
     totals = np.zeros(3)
     for rep in range(3):
-        raw = simulate(static, rep)
+        raw = run_replication(static, rep)
         totals += check_flows(static, raw, evaluate(static, raw, keep_records=True))
     assert (totals > 0).all(), totals

@@ -21,8 +21,8 @@ from sim.errors import KeyPath, Problem, ScenarioError, did_you_mean, format_pat
 from sim.experiments.inference.expr import Expression
 from sim.experiments.inference.priors import Prior, make_prior
 from sim.experiments.inference.spec import Calibration
-from sim.model.operator import replication_signals
-from sim.model.replication import prepare, simulate
+from sim.model.operator import run_replication
+from sim.model.replication import prepare
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
@@ -96,10 +96,7 @@ class ParameterMap:
         """Per-replication rows of the scenario at ``params`` with root seed ``seed``
         (replications ``0 .. replications - 1``: the same seeds give common random numbers)."""
         static = prepare(self.scenario(params, seed))
-        return [
-            evaluate(static, simulate(static, r, replication_signals(static, r))).summary
-            for r in range(replications)
-        ]
+        return [evaluate(static, run_replication(static, r)).summary for r in range(replications)]
 
     def medians(self) -> dict[str, float]:
         """Every unknown at its prior median (continuous values)."""
