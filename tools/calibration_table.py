@@ -8,18 +8,19 @@ the markers, so the README always shows a real run; a test checks that it does.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.report.tables import num
+from tools import readme
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 README = ROOT / "README.md"
-START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+NAME = "calibration"
+START, END = readme.markers(NAME)
 
 
 @dataclass(frozen=True)
@@ -126,17 +127,13 @@ def summary_of(path: Path = FLAGSHIP, workers: int | None = None) -> dict[str, A
 
 
 def replace_block(text: str, block: str) -> str:
-    """``text`` with the part between the calibration markers replaced by ``block``."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"README has no {START} ... {END} block")
-    return pattern.sub(lambda _: f"{START}\n{block}\n{END}", text)
+    """``text`` with the calibration block replaced by ``block``."""
+    return readme.replace_block(text, NAME, block)
 
 
 def current_block(text: str) -> str:
-    """The table now between the markers."""
-    m = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
-    return m.group(1) if m else ""
+    """The table now between the calibration markers."""
+    return readme.current_block(text, NAME)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,12 +62,3 @@ def test_every_row_says_what_the_figure_is_to_the_model(flagship_summary):
     roles = [line.split(" | ")[3] for line in rows]
     assert set(roles) <= set(calibration.ROLES)
     assert "held out" in roles and "fitted" in roles
-
-
-def test_replace_block_keeps_the_rest_of_the_readme():
-    text = f"intro\n{calibration.START}\nold\n{calibration.END}\nrest\n"
-    out = calibration.replace_block(text, "| new |")
-    assert out == f"intro\n{calibration.START}\n| new |\n{calibration.END}\nrest\n"
-    assert calibration.current_block(out) == "| new |"
-    with pytest.raises(ValueError, match="no <!-- calibration:start -->"):
-        calibration.replace_block("no markers", "x")
