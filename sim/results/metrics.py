@@ -151,17 +151,29 @@ def at_checkpoint(static: Static, raw: Raw, rel: dict[str, Steps], when: dt.date
 
 
 def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
-    """EUE (MWh) and LOLE (h) from the campaign's start on (its start in this
-    replication, for a triggered one: zero if it never starts): was the relief enough?"""
+    """Was the relief enough? From the campaign's start on (its start in this
+    replication, for a triggered one; the start it would have had in a scenario
+    whose campaign is disabled, so that a run without the crackdown gives the
+    relief that was needed): EUE (MWh), LOLE (h), the deepest firm-load
+    shortfall (MW) nationally and by zone, and ``enough``: 1 if no firm load is
+    shed from the start on, else 0. Nothing when the scenario has neither a
+    campaign window nor a trigger."""
     clock, t0 = static.clock, raw.campaign_start_h
-    if not static.scenario.enforcement.enabled or math.isnan(t0):
+    if math.isnan(t0):
         return {}
     k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
-    v = shed.zone_sum().expand()[k0:]
-    return {
+    by_zone = shed.expand()[:, k0:]
+    v = by_zone.sum(axis=0)
+    lole = float((v > EPS_MW).sum() * clock.step_h)
+    out = {
         "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
-        "lole_after_campaign_h": float((v > EPS_MW).sum() * clock.step_h),
+        "lole_after_campaign_h": lole,
+        "shortfall_after_campaign_mw": float(v.max()) if v.size else 0.0,
+        "enough": float(lole == 0.0),
     }
+    for z, zone in enumerate(static.zones):
+        out[f"shortfall_after_campaign_mw.{zone}"] = float(by_zone[z].max()) if v.size else 0.0
+    return out
 
 
 def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
