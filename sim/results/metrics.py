@@ -185,6 +185,23 @@ def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
     return Steps(at, np.cumsum(acc), n)
 
 
+def monthly_imports(static: Static, imports: Steps) -> dict[str, float]:
+    """Imports from each outside system per calendar month (MWh), scheduled and
+    unscheduled, as ``imports_mwh.<system>@<YYYY-MM>`` (to set beside monthly
+    statistics such as Z11)."""
+    systems = static.outside.system
+    if not systems:
+        return {}
+    starts, labels = static.clock.months
+    per_step = imports.expand()
+    out = {}
+    for system in dict.fromkeys(systems):
+        rows = [j for j, s in enumerate(systems) if s == system]
+        months = np.add.reduceat(per_step[rows].sum(axis=0), starts) * static.clock.step_h
+        out.update({f"imports_mwh.{system}@{m}": float(v) for m, v in zip(labels, months, strict=True)})
+    return out
+
+
 def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
     """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
     v = shed.values
@@ -241,6 +258,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     for j, name in enumerate(static.outside.names):
         for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
             s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+    s.update(monthly_imports(static, lf.imports))
     s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
     s["exports_mwh"] = float(lf.exports.total() * step_h)
     result = ReplicationResult(
