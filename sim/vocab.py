@@ -138,6 +138,8 @@ _METRICS = (
     ),
     Metric("eue_after_campaign_mwh", "EUE after the campaign start (MWh)", "MWh", 0),
     Metric("lole_after_campaign_h", "LOLE after the campaign start (h)", "h", 1),
+    Metric("shortfall_after_campaign_mw", "deepest shortfall after the campaign start (MW)", "MW", 0),
+    Metric("enough", "P(no firm load shed after the campaign start)", "1", 2),
     Metric("curtailed_mwh", "licensed mining curtailed (MWh)", "MWh", 0),
     Metric("imports_mwh", "imports (MWh)", "MWh", 0),
     Metric("unscheduled_mwh", "unscheduled imports (MWh)", "MWh", 0),

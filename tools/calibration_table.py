@@ -8,18 +8,19 @@ the markers, so the README always shows a real run; a test checks that it does.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.report.tables import num
+from tools import readme
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 README = ROOT / "README.md"
-START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+NAME = "calibration"
+START, END = readme.markers(NAME)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,20 @@ class Reported:
     digits: int = 1
     """Decimals of the model's figures."""
     checked: bool = True
-    """Whether the model must fall in the band (False: shown beside it only, as for
-    an unverified claim or a definition the source does not use)."""
+    """Whether the model is judged against the band (False: shown beside it only, as
+    for an unverified claim or a definition the source does not use)."""
+    role: str = "fitted"
+    """What the figure is to the model (:data:`ROLES`)."""
+
+
+#: What a reported figure is to the flagship: set from it (``input``), met by
+#: setting parameters by hand (``fitted``: not evidence that the model is right),
+#: or never used to set anything (``held out``: a test of the model).
+ROLES = {
+    "input": "the model's inputs are set from it",
+    "fitted": "parameters were set by hand to meet it (not evidence)",
+    "held out": "never used to set a parameter (a test of the model)",
+}
 
 
 REPORTED = (
@@ -47,18 +60,23 @@ REPORTED = (
     Reported("closures_forced", "closures, by force, by 15 Mar 2022", 51, 41, 61, "M16"),
     Reported("criminal_cases", "criminal cases", 25, 15, 35, "M16"),
     Reported("devices_seized", "devices seized", 67_000, 50_000, 85_000, "M16", digits=0),
-    # The answer the model gives, not a figure it is made to meet: reported, with
-    # its verdict, but not required to fall in the band.
+    # The answer the model gives: the pace was set for the closures above, and
+    # the relief follows from it; reported with its verdict, not judged in band.
     Reported("relief_before_after_mw", "relief on 15 Mar 2022, before and after (the verdict's)",
              600, 500, 700, "M17", unit="MW", digits=0, checked=False),
     Reported("relief_accounting_mw", "relief on 15 Mar 2022, accounting",
              600, 500, 700, "M17, note 3", unit="MW", digits=0, checked=False),
-    Reported("licensed_left_share", "share of licensed miners gone abroad by 15 Mar 2022",
-             0.333, 0, 1, "M28 (unverified)", digits=2, checked=False),
     Reported("winter_generation_mw", "deliverable winter generation, Dec-Feb mean",
              15.2, 14.5, 15.8, "P8, P9, 3.1", 1000, "GW", 2),
     Reported("peak_demand_mw", "national peak demand incl. mining",
-             16.2, 15.8, 16.6, "P7, P8, P13 (estimate)", 1000, "GW", 2),
+             16.2, 15.8, 16.6, "P7, P8, P13 (estimate)", 1000, "GW", 2, role="input"),
+    # The interim figures of 18-21 February 2022 and the exits: never used.
+    Reported("relief_forced_mw@2022-02-21", "illegal farms disconnected by force by 21 Feb 2022",
+             202, 152, 252, "M14, M15", unit="MW", digits=0, role="held out"),
+    Reported("closures_forced@2022-02-21", "sites disconnected by force by 21 Feb 2022",
+             34, 22, 46, "M14 (M15: 13 farms)", role="held out"),
+    Reported("licensed_left_share", "share of licensed miners gone abroad by 15 Mar 2022",
+             0.333, 0, 1, "M28 (unverified)", digits=2, checked=False, role="held out"),
 )  # fmt: skip
 
 
@@ -70,8 +88,8 @@ def _num(x: float, digits: int | None = None) -> str:
 def table(summary: dict[str, Any]) -> str:
     """Markdown table: reported figure, band, model mean and 95 % interval, verdict."""
     rows = [
-        "| figure | reported | source | band | model mean | 95 % interval | in band |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| figure | reported | source | role | band | model mean | 95 % interval | in band |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in REPORTED:
         e = summary[r.metric]
@@ -81,9 +99,11 @@ def table(summary: dict[str, Any]) -> str:
         band = f"{_num(r.low)} to {_num(r.high)}" if r.checked else "-"
         d = r.digits
         rows.append(
-            f"| {r.label} | {_num(r.value)}{unit} | {r.source} | {band} "
+            f"| {r.label} | {_num(r.value)}{unit} | {r.source} | {r.role} | {band} "
             f"| {_num(m, d)} | {_num(lo, d)} to {_num(hi, d)} | {ok} |"
         )
+    rows.append("")
+    rows.append("Roles: " + "; ".join(f"*{k}*: {v}" for k, v in ROLES.items()) + ".")
     t = summary.get("target")
     if t:
         p = t["probability_within"]
@@ -107,17 +127,13 @@ def summary_of(path: Path = FLAGSHIP, workers: int | None = None) -> dict[str, A
 
 
 def replace_block(text: str, block: str) -> str:
-    """``text`` with the part between the calibration markers replaced by ``block``."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"README has no {START} ... {END} block")
-    return pattern.sub(lambda _: f"{START}\n{block}\n{END}", text)
+    """``text`` with the calibration block replaced by ``block``."""
+    return readme.replace_block(text, NAME, block)
 
 
 def current_block(text: str) -> str:
-    """The table now between the markers."""
-    m = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
-    return m.group(1) if m else ""
+    """The table now between the calibration markers."""
+    return readme.current_block(text, NAME)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,6 @@ from them, so the README always shows a real run; a test checks that it does.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from sim.report.inference_tables import (
     posterior_table,
     sensitivity_block,
 )
+from tools.readme import replace_block
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -39,27 +39,6 @@ BLOCKS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "inference-heldout": ("calibration.json", heldout_block),
     "inference-sensitivity": ("sensitivity.json", sensitivity_block),
 }
-
-
-def markers(name: str) -> tuple[str, str]:
-    """``<!-- name:start -->`` and ``<!-- name:end -->``."""
-    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-
-
-def replace_block(text: str, name: str, block: str) -> str:
-    """``text`` with the block ``name`` replaced by ``block``."""
-    start, end = markers(name)
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"README has no {start} ... {end} block")
-    return pattern.sub(lambda _: f"{start}\n{block}\n{end}", text)
-
-
-def current_block(text: str, name: str) -> str:
-    """The text now between the markers of ``name``."""
-    start, end = markers(name)
-    m = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), text, re.S)
-    return m.group(1) if m else ""
 
 
 def stored(file: str) -> dict[str, Any]:

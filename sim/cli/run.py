@@ -99,8 +99,10 @@ def run(
             from sim.experiments.compare import baseline_differences
             from sim.results.paired import baseline_summary
 
-            _, diff = baseline_differences(result, base_sc, **shared)
+            base_result, diff = baseline_differences(result, base_sc, **shared)
             extra = {"baseline": baseline_summary(base_sc.name, diff)}
+            if counterfactual and "enough" in result.replications:
+                extra["enough"] = result.enough(base_result)
             if counterfactual and sc.target is not None:
                 from sim.results.relief import counterfactual as counterfactual_relief
 

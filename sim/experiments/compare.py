@@ -154,6 +154,9 @@ class Comparison:
     seed: int
     replications: int
     elapsed_s: dict[str, float] = field(default_factory=dict)
+    enough: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Was it enough? One row per scenario (:func:`enough_table`); empty when no
+    scenario has a campaign start."""
     """Wall-clock seconds of each run."""
 
     @property
@@ -213,6 +216,37 @@ def _check_names(scenarios: Sequence[Scenario]) -> None:
                 key="name",
             )
         )
+
+
+def enough_table(
+    results: dict[str, EnsembleResult], counterfactuals: dict[str, EnsembleResult]
+) -> pd.DataFrame:
+    """Was it enough, per scenario (:meth:`EnsembleResult.enough`): ``scenario``,
+    ``probability`` (no firm load shed after the campaign start) with its Wilson
+    interval, ``relief_obtained_mw`` and ``relief_needed_mw`` (the deepest
+    shortfall after the campaign start without the crackdown, NaN unless the
+    scenario's counterfactual was run) with their intervals, and
+    ``relief_needed_mw.<zone>`` (means)."""
+    rows = []
+    for name, r in results.items():
+        if "enough" not in r.replications:
+            continue
+        e = r.enough(counterfactuals.get(name))
+        row: dict[str, Any] = {"scenario": name}
+        for key in ("probability", "relief_obtained_mw"):
+            for stat in ("mean", "ci95_low", "ci95_high"):
+                v = e[key]
+                row[key if stat == "mean" else f"{key}.{stat}"] = v[stat] if v else float("nan")
+        need = e["relief_needed_mw"] or {}
+        nat = need.get("national", {})
+        for stat in ("mean", "ci95_low", "ci95_high"):
+            row["relief_needed_mw" if stat == "mean" else f"relief_needed_mw.{stat}"] = nat.get(
+                stat, float("nan")
+            )
+        for z in r.scenario.zones:
+            row[f"relief_needed_mw.{z}"] = need.get(z, {}).get("mean", float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _labelled(d: pd.DataFrame, scenario: str, baseline: str) -> pd.DataFrame:
@@ -284,6 +318,7 @@ def compare(
         seed=seed,
         replications=replications,
         elapsed_s=elapsed,
+        enough=enough_table({**results, **({f"{base.scenario.name} (baseline)": base} if base else {})}, cfs),
     )
 
 

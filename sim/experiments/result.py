@@ -93,7 +93,36 @@ class EnsembleResult:
                 "definition": t.definition,
             }
             out.update(summary_blocks(t, lambda m: self.estimate(m).as_dict()))
+        if "enough" in self.replications:
+            out["enough"] = self.enough()
         return out
+
+    def enough(self, needed: EnsembleResult | None = None) -> dict[str, Any]:
+        """Was the relief enough? The probability that no firm load is shed from
+        the campaign's start on (Wilson 95 % interval), the deepest shortfall then
+        with the crackdown, and the relief obtained (the verdict's). ``needed``:
+        the same scenario without the crackdown, run with common random numbers,
+        whose deepest shortfall after the campaign's start (nationally and by
+        zone) is the relief that was needed; without it those are null."""
+        hits = float(self.replications["enough"].sum())
+        lo, hi = wilson(hits, self.n)
+        zones = self.scenario.zones
+
+        def deepest(r: EnsembleResult) -> dict[str, Any]:
+            return {
+                "national": r.estimate("shortfall_after_campaign_mw").as_dict(),
+                **{z: r.estimate(f"shortfall_after_campaign_mw.{z}").as_dict() for z in zones},
+            }
+
+        return {
+            "after": "campaign start",
+            "probability": {"mean": hits / self.n, "ci95_low": lo, "ci95_high": hi},
+            "shortfall_mw": deepest(self),
+            "relief_needed_mw": deepest(needed) if needed is not None else None,
+            "relief_obtained_mw": self.estimate("relief_mw").as_dict()
+            if "relief_mw" in self.replications
+            else None,
+        }
 
     def timeseries(self) -> pd.DataFrame:
         """Per step and zone (``national`` for sums), the ensemble mean and bands.

@@ -83,6 +83,14 @@ class Clock:
         return self.index.month.to_numpy()
 
     @cached_property
+    def months(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        """First step of each local calendar month the horizon touches, and its
+        label (``2021-11``)."""
+        ym = self.index.year.to_numpy() * 12 + self.month - 1
+        starts = np.flatnonzero(np.r_[True, ym[1:] != ym[:-1]]) if ym.size else np.zeros(0, np.int64)
+        return starts, tuple(f"{v // 12}-{v % 12 + 1:02d}" for v in ym[starts])
+
+    @cached_property
     def day(self) -> np.ndarray:
         """Local day number of every step, 0 for the first day."""
         days = self.index.normalize()

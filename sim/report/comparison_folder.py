@@ -2,6 +2,7 @@
 
 The folder (``gridshed compare``) holds ``comparison.csv`` (one row per
 scenario), ``comparison.md``, ``differences.csv`` (paired differences),
+``enough.csv`` (was it enough: relief needed and obtained, P(no shedding)),
 ``replications.parquet`` (wide) and ``replications_long.parquet``
 (:mod:`sim.report.tidy`), ``summary.json``, ``manifest.json``
 (:mod:`sim.report.manifest`) and ``comparison.png``; it is written whole or not
@@ -115,6 +116,36 @@ def _differences(title: str, df: pd.DataFrame, md: bool) -> Block:
     return title, head, body
 
 
+def _enough(cmp: Comparison, md: bool) -> Block:
+    """Was it enough: relief needed (without the crackdown), obtained, and the
+    probability that no firm load is shed after the campaign start."""
+    zones = list(next(iter(cmp.results.values())).scenario.zones)
+    head = [
+        "scenario",
+        "relief needed (MW)",
+        *(f"needed, {z}" for z in zones),
+        "relief obtained (MW)",
+        "P(no shedding after campaign start)",
+    ]
+    body = []
+    for r in cmp.enough.to_dict("records"):
+        needed = ci(r, "relief_needed_mw", 0) if md else num(r["relief_needed_mw"], 0)
+        body.append(
+            [
+                r["scenario"],
+                needed if r["relief_needed_mw"] == r["relief_needed_mw"] else "- (--counterfactual)",
+                *(num(r[f"relief_needed_mw.{z}"], 0) for z in zones),
+                ci(r, "relief_obtained_mw", 0) if md else num(r["relief_obtained_mw"], 0),
+                ci(r, "probability", 2),
+            ]
+        )
+    title = (
+        "Was it enough? Relief needed: the deepest firm-load shortfall after the campaign "
+        "start without the crackdown; obtained: the verdict's relief"
+    )
+    return title, head, body
+
+
 def comparison_blocks(cmp: Comparison, md: bool) -> list[Block]:
     """The tables of a comparison, shared by the terminal (``md`` False: means
     only) and Markdown (means with 95 % intervals)."""
@@ -133,6 +164,8 @@ def comparison_blocks(cmp: Comparison, md: bool) -> list[Block]:
             "= load shedding the crackdown avoided; mean [95% CI]"
         )
         blocks.append(_differences(title, cmp.crackdown_effect, md))
+    if not cmp.enough.empty:
+        blocks.append(_enough(cmp, md))
     return blocks
 
 
@@ -160,9 +193,9 @@ def comparison_markdown(cmp: Comparison) -> str:
 
 def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool = True) -> Path:
     """Write ``folder`` whole (atomically): ``comparison.csv``, ``comparison.md``,
-    ``differences.csv``, ``replications.parquet``, ``replications_long.parquet``,
-    ``summary.json``, ``manifest.json`` and (with ``figures``) ``comparison.png``.
-    Returns the folder."""
+    ``differences.csv``, ``enough.csv`` (was it enough, per scenario),
+    ``replications.parquet``, ``replications_long.parquet``, ``summary.json``,
+    ``manifest.json`` and (with ``figures``) ``comparison.png``. Returns the folder."""
     started = folder.started if isinstance(folder, Reservation) else None
 
     def fill(tmp: Path) -> None:
@@ -176,6 +209,8 @@ def write_comparison(cmp: Comparison, folder: Path | Reservation, figures: bool 
             ignore_index=True,
         )
         diffs.to_csv(tmp / "differences.csv", index=False)
+        if not cmp.enough.empty:
+            cmp.enough.to_csv(tmp / "enough.csv", index=False)
         reps = without_negative_zeros(cmp.replication_rows())
         reps.to_parquet(tmp / "replications.parquet", index=False)
         long = long_replications(reps, ("scenario", "role", "replication"))

@@ -98,7 +98,7 @@ def result_table(summary: dict[str, Any]) -> str:
         d = metric(key).digits
         span = interval(e["ci95_low"], e["ci95_high"], d)
         lines.append(f"{label(key):{LABEL_WIDTH}} {num(e['mean'], d):>12} {span:>24}")
-    lines += relief_lines(summary) + order_lines(summary)
+    lines += relief_lines(summary) + order_lines(summary) + enough_lines(summary)
     t = summary.get("target")
     if t:
         p = t["probability_within"]
@@ -173,3 +173,30 @@ def baseline_table(b: dict[str, Any]) -> str:
         this, base, diff = (num(d[k], DIFF_DIGITS) for k in ("this", "baseline", "mean"))
         lines.append(f"{key:{LABEL_WIDTH}} {this:>12} {base:>12} {diff:>12} {span:>24}")
     return "\n".join(lines)
+
+
+def enough_lines(summary: dict[str, Any]) -> list[str]:
+    """Rows of the run table for "was it enough?": the probability that no firm
+    load is shed after the campaign start, the relief obtained and (with
+    ``--counterfactual``) the relief needed, nationally."""
+    e = summary.get("enough")
+    if not e:
+        return []
+    p = e["probability"]
+    lines = [
+        f"was it enough? (after the {e['after']}):",
+        f"{'  P(no firm load shed)':{LABEL_WIDTH}} {num(p['mean'], 2):>12} "
+        f"{interval(p['ci95_low'], p['ci95_high'], 2):>24}",
+    ]
+    for key, what in (
+        ("relief_needed_mw", "relief needed (MW)"),
+        ("relief_obtained_mw", "relief obtained (MW)"),
+    ):
+        v = e.get(key)
+        v = v.get("national") if v and key == "relief_needed_mw" else v
+        if v is None:
+            lines.append(f"{'  ' + what:{LABEL_WIDTH}} {'-':>12} {'(run with --counterfactual)':>24}")
+        else:
+            span = interval(v["ci95_low"], v["ci95_high"])
+            lines.append(f"{'  ' + what:{LABEL_WIDTH}} {num(v['mean']):>12} {span:>24}")
+    return lines

@@ -156,17 +156,29 @@ def at_checkpoint(static: Static, raw: Raw, rel: dict[str, Steps], when: dt.date
 
 
 def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
-    """EUE (MWh) and LOLE (h) from the campaign's start on (its start in this
-    replication, for a triggered one: zero if it never starts): was the relief enough?"""
+    """Was the relief enough? From the campaign's start on (its start in this
+    replication, for a triggered one; the start it would have had in a scenario
+    whose campaign is disabled, so that a run without the crackdown gives the
+    relief that was needed): EUE (MWh), LOLE (h), the deepest firm-load
+    shortfall (MW) nationally and by zone, and ``enough``: 1 if no firm load is
+    shed from the start on, else 0. Nothing when the scenario has neither a
+    campaign window nor a trigger."""
     clock, t0 = static.clock, raw.campaign_start_h
-    if not static.scenario.enforcement.enabled or math.isnan(t0):
+    if math.isnan(t0):
         return {}
     k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
-    v = shed.zone_sum().expand()[k0:]
-    return {
+    by_zone = shed.expand()[:, k0:]
+    v = by_zone.sum(axis=0)
+    lole = float((v > EPS_MW).sum() * clock.step_h)
+    out = {
         "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
-        "lole_after_campaign_h": float((v > EPS_MW).sum() * clock.step_h),
+        "lole_after_campaign_h": lole,
+        "shortfall_after_campaign_mw": float(v.max()) if v.size else 0.0,
+        "enough": float(lole == 0.0),
     }
+    for z, zone in enumerate(static.zones):
+        out[f"shortfall_after_campaign_mw.{zone}"] = float(by_zone[z].max()) if v.size else 0.0
+    return out
 
 
 def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
@@ -176,6 +188,23 @@ def _cumulative(steps: np.ndarray, delta: np.ndarray, n: int) -> Steps:
     acc = np.zeros(at.size)
     np.add.at(acc, np.searchsorted(at, steps), delta)
     return Steps(at, np.cumsum(acc), n)
+
+
+def monthly_imports(static: Static, imports: Steps) -> dict[str, float]:
+    """Imports from each outside system per calendar month (MWh), scheduled and
+    unscheduled, as ``imports_mwh.<system>@<YYYY-MM>`` (to set beside monthly
+    statistics such as Z11)."""
+    systems = static.outside.system
+    if not systems:
+        return {}
+    starts, labels = static.clock.months
+    per_step = imports.expand()
+    out = {}
+    for system in dict.fromkeys(systems):
+        rows = [j for j, s in enumerate(systems) if s == system]
+        months = np.add.reduceat(per_step[rows].sum(axis=0), starts) * static.clock.step_h
+        out.update({f"imports_mwh.{system}@{m}": float(v) for m, v in zip(labels, months, strict=True)})
+    return out
 
 
 def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
@@ -235,6 +264,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     for j, name in enumerate(static.outside.names):
         for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
             s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+    s.update(monthly_imports(static, lf.imports))
     s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
     s["exports_mwh"] = float(lf.exports.total() * step_h)
     result = ReplicationResult(

@@ -17,7 +17,7 @@ import pytest
 from conftest import EXAMPLE, ROOT
 
 from sim.errors import ScenarioError
-from sim.experiments.compare import compare, paired_differences, without_crackdown
+from sim.experiments.compare import compare, enough_table, paired_differences, without_crackdown
 from sim.experiments.ensemble import run_ensemble
 from sim.experiments.sweep import sweep
 from sim.experiments.variants import parse_grid, split_values
@@ -259,6 +259,7 @@ def test_compare_cli_writes_tables_and_figure(cli, colder_example, tmp_path):
         "comparison.csv",
         "comparison.md",
         "differences.csv",
+        "enough.csv",
         "replications.parquet",
         "replications_long.parquet",
         "summary.json",
@@ -378,3 +379,29 @@ def test_sweep_variants_share_random_numbers(tmp_path):
     a = reps[reps["description"] == "a"].drop(columns=["variant", "description"]).reset_index(drop=True)
     b = reps[reps["description"] == "b"].drop(columns=["variant", "description"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------ was it enough?
+
+
+def test_was_it_enough_pairs_the_crackdown_with_its_counterfactual(flagship_run):
+    """Relief needed is the deepest shortfall after the campaign start without the
+    crackdown; with common random numbers the crackdown (load taken off) never
+    deepens it, replication by replication, and P(enough) is the share of
+    replications with nothing shed after the start."""
+    off = run(load_scenario(NO_CRACKDOWN))
+    on, cf = flagship_run.replications, off.replications
+    assert (on["shortfall_after_campaign_mw"] <= cf["shortfall_after_campaign_mw"] + 1e-6).all()
+    assert ((on["enough"] == 1) == (on["lole_after_campaign_h"] == 0)).all()
+    e = flagship_run.enough(off)
+    assert e["probability"]["mean"] == pytest.approx(on["enough"].mean())
+    assert e["relief_needed_mw"]["national"]["mean"] == pytest.approx(
+        cf["shortfall_after_campaign_mw"].mean()
+    )
+    zones = [cf[f"shortfall_after_campaign_mw.{z}"] for z in flagship_run.scenario.zones]
+    assert (np.maximum.reduce(zones) <= cf["shortfall_after_campaign_mw"] + 1e-6).all()
+    table = enough_table({"flagship": flagship_run}, {"flagship": off})
+    assert len(table) == 1
+    row = table.set_index("scenario").loc["flagship"]
+    assert row["relief_needed_mw"] == pytest.approx(e["relief_needed_mw"]["national"]["mean"])
+    assert row["probability.ci95_low"] <= row["probability"] <= row["probability.ci95_high"]

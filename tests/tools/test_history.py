@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools import history
+from sim.scenario.load import load_scenario
+from tools import history, readme
 
 N = 40
 
@@ -55,3 +56,14 @@ def test_november_needs_the_most_unscheduled_imports(imports):
     """November 2021 had the largest imports of the winter (Z11): the model's
     unscheduled imports peak then too."""
     assert imports.unscheduled_gwh.idxmax() == "2021-11"
+
+
+def test_readme_history_table_is_generated_from_real_runs():
+    """The README's history table is what ``python -m tools.history --readme`` writes."""
+    seed = load_scenario(history.FLAGSHIP).seed
+    block = history.history_block(history.history_rows(history.N), history.N, seed)
+    text = readme.README.read_text(encoding="utf-8")
+    assert readme.current_block(text, history.NAME) == block, (
+        "README.md's history table differs from a real run: regenerate it with "
+        "`python -m tools.history --readme`"
+    )

@@ -10,12 +10,13 @@ from sim.experiments.inference.spec import read_calibration
 from sim.report.inference_tables import calibration_markdown
 from sim.scenario.load import load_scenario
 from tools import inference_tables as tables
+from tools import readme as readme_blocks
 
 
 @pytest.mark.parametrize("block", sorted(tables.BLOCKS))
 def test_readme_blocks_are_rendered_from_the_stored_runs(block):
     readme = tables.README.read_text(encoding="utf-8")
-    assert tables.current_block(readme, block) == tables.rendered(block), (
+    assert readme_blocks.current_block(readme, block) == tables.rendered(block), (
         f"README.md's {block} block differs from docs/inference/: run the flagship's calibration "
         "and sensitivity, then `python -m tools.inference_tables`"
     )
@@ -50,32 +51,3 @@ def test_the_stored_runs_are_the_flagship_at_its_default_settings():
 def test_the_stored_report_is_the_stored_summary():
     text = (tables.DOCS / "calibration.md").read_text(encoding="utf-8")
     assert text == calibration_markdown(tables.stored("calibration.json"))
-
-
-def test_replace_block_keeps_the_rest():
-    start, end = tables.markers("x")
-    out = tables.replace_block(f"a\n{start}\nold\n{end}\nb\n", "x", "new")
-    assert out == f"a\n{start}\nnew\n{end}\nb\n" and tables.current_block(out, "x") == "new"
-    with pytest.raises(ValueError, match="no <!-- y:start -->"):
-        tables.replace_block(out, "y", "z")
-
-
-def test_the_shipped_calibration_file_is_valid_against_the_flagship():
-    from sim.experiments.inference.calibrate import load
-
-    pmap, cal = load(tables.ROOT / tables.SCENARIO, tables.ROOT / tables.CALIBRATION)
-    assert set(pmap.names) == set(cal.unknowns)
-    keys = pmap.keys(pmap.medians())
-    grey = keys["enforcement.outcomes_grey.compliant"] + keys["enforcement.outcomes_grey.closed_voluntarily"]
-    assert grey + keys["enforcement.outcomes_grey.disconnected_by_force"] == pytest.approx(1)
-
-
-def test_the_stored_posterior_scenario_loads_with_the_posterior_medians():
-    assert (tables.DOCS / "posterior.yaml").read_text(encoding="utf-8") == tables.posterior_file()
-    sc = load_scenario(tables.DOCS / "posterior.yaml")
-    data = sc.model_dump(mode="json", by_alias=True)
-    for key, value in tables.stored("calibration.json")["posterior_scenario"].items():
-        node = data
-        for part in key.split("."):
-            node = node[int(part)] if part.isdigit() else node[part]
-        assert node == pytest.approx(value), key

@@ -1,5 +1,6 @@
-"""The comparison figure: relief per replication against the target band, and
-unserved energy with and without the crackdown, one row per scenario."""
+"""The comparison figure: relief per replication against the target band and
+the relief that was needed, unserved energy, and what the crackdown avoided,
+one row per scenario."""
 
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ def comparison_figure(cmp: Comparison) -> Figure:
             ms=4,
             capsize=3,
         )
+    _enough(ax1, cmp, names, ypos, base_key)
     ax1.plot([], [], "ok", ms=4, label="mean and 95 % CI")
     ax1.scatter([], [], s=8, color="C0", label="one replication")
     ax1.set_yticks(ypos, names)
@@ -108,6 +110,46 @@ def comparison_figure(cmp: Comparison) -> Figure:
         ax.legend(fontsize="small", **legend_at)
     fig.suptitle(f"Scenario comparison: {cmp.replications} replications each, seed {cmp.seed}")
     return fig
+
+
+def _enough(ax: Axes, cmp: Comparison, names: list[str], ypos: np.ndarray, base_key: str | None) -> None:
+    """Was it enough: the relief needed (the deepest shortfall after the campaign
+    start without the crackdown, mean) as a red diamond on the relief axis, and
+    the probability that no firm load is shed after the campaign start beside it."""
+    if cmp.enough.empty:
+        return
+    rows = cmp.enough.set_index("scenario")
+    shown = False
+    for k, y in zip(names, ypos, strict=True):
+        key = f"{cmp.baseline.scenario.name} (baseline)" if k == base_key and cmp.baseline else k
+        if key not in rows.index:
+            continue
+        r = rows.loc[key]
+        needed = r["relief_needed_mw"]
+        if needed == needed:  # not NaN: the counterfactual was run
+            ax.plot(needed, y, "D", color="C3", ms=6, mec="k", mew=0.5, zorder=5)
+            shown = True
+        ax.annotate(
+            f"P(enough) {r['probability']:.2f}",
+            (1.0, y),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 8),
+            textcoords="offset points",
+            ha="right",
+            fontsize=7.5,
+            color="C3",
+        )
+    if shown:
+        ax.plot(
+            [],
+            [],
+            "D",
+            color="C3",
+            ms=6,
+            mec="k",
+            mew=0.5,
+            label="relief needed (deepest shortfall after the start)",
+        )
 
 
 def _levels(
