@@ -80,6 +80,49 @@ REPORTED = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ReportedDate:
+    """A reported date beside the model's distribution of the same date (the
+    ``orders`` block of ``summary.json``), with a band of dates."""
+
+    order: str
+    """``first_rationing`` or ``first_cutoff``."""
+    label: str
+    value: str
+    low: str
+    high: str
+    source: str
+    role: str = "held out"
+
+
+DATES = (
+    ReportedDate("first_rationing", "first rationing of licensed miners", "2021-10-13",
+                 "2021-10-01", "2021-11-30", "E6"),
+    ReportedDate("first_cutoff", "first cut-off of licensed miners", "2022-01-24",
+                 "2022-01-10", "2022-02-07", "E4 (band: estimate)"),
+)  # fmt: skip
+
+
+def _day(iso: str | None) -> str:
+    """``2021-10-13`` as ``13 Oct 2021`` (``never`` as is)."""
+    if iso is None or iso == "never":
+        return "never"
+    y, m, d = (int(x) for x in iso[:10].split("-"))
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{d} {months[m - 1]} {y}"
+
+
+def date_row(r: ReportedDate, orders: dict[str, Any]) -> str:
+    """A row of the table for a reported date: the model's median and 5-95 % range."""
+    o = orders[r.order]
+    median = o["median"]
+    inside = "yes" if median != "never" and r.low <= median[:10] <= r.high else "**no**"
+    return (
+        f"| {r.label} | {_day(r.value)} | {r.source} | {r.role} | {_day(r.low)} to {_day(r.high)} "
+        f"| median {_day(median)} | 5-95 %: {_day(o['p05'])} to {_day(o['p95'])} | {inside} |"
+    )
+
+
 def _num(x: float, digits: int | None = None) -> str:
     """Thousands separated; ``digits`` decimals, or as written for reported figures."""
     return f"{x:,g}" if digits is None else num(x, digits)
@@ -102,6 +145,8 @@ def table(summary: dict[str, Any]) -> str:
             f"| {r.label} | {_num(r.value)}{unit} | {r.source} | {r.role} | {band} "
             f"| {_num(m, d)} | {_num(lo, d)} to {_num(hi, d)} | {ok} |"
         )
+    if summary.get("orders"):
+        rows += [date_row(r, summary["orders"]) for r in DATES if r.order in summary["orders"]]
     rows.append("")
     rows.append("Roles: " + "; ".join(f"*{k}*: {v}" for k, v in ROLES.items()) + ".")
     t = summary.get("target")

@@ -20,7 +20,7 @@ checks that the README matches such a run). Its rows come from three runs:
    the South's generation kept and load shed at its worst hour against E8.
 
 1. **autumn shortage**: with the operator's scripted orders removed
-   (``operator.orders=[]``), per month from 13 October 2021 (the day the
+   (``operator.orders=[]``, ``operator.rule=null``), per month from 13 October 2021 (the day the
    rationing of licensed miners began, E6): how many days the operator had to
    curtail licensed miners for shortage, the share of replications in which it
    did so on more than half the days, the energy curtailed, and the days with

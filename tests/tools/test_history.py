@@ -19,7 +19,7 @@ N = 40
 
 @pytest.fixture(scope="module")
 def without_orders():
-    static, bals = history.balances(history.FLAGSHIP, ["operator.orders=[]"], N, None)
+    static, bals = history.balances(history.FLAGSHIP, history.GRID_ALONE, N, None)
     return history.shortage_table(static, bals)
 
 
