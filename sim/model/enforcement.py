@@ -47,6 +47,16 @@ def gamma_hours(d: Duration, rng: np.random.Generator, size: int | None = None) 
     return rng.gamma(shape, mean_h / shape, size)
 
 
+def gamma_draw(d: Duration) -> tuple[float, float, float]:
+    """``(mean_h, shape, scale)`` of :func:`gamma_hours` for ``d`` (shape 0: fixed),
+    worked out once for a duration drawn many times."""
+    mean_h = d.mean_days * HOURS_PER_DAY
+    if d.cv == 0:
+        return mean_h, 0.0, 0.0
+    shape = 1.0 / d.cv**2
+    return mean_h, shape, mean_h / shape
+
+
 def campaign_start_h(spec: Enforcement, clock: Clock, signals: GridSignals | None) -> float:
     """Hours from the start at which the campaign starts: the window's start, or the
     trigger's signal plus its delay but not before the window's start; inf if the
@@ -140,6 +150,7 @@ class Agency:
         self.extra_teams = 0 if esc is None else esc.extra_teams
         self.escalation_h = math.inf if esc is None else self.start_h + esc.after_days * HOURS_PER_DAY
         self.inspection_factor = 1.0 if esc is None else esc.inspection_factor
+        self.inspection = gamma_draw(spec.inspection)
         self.teams = Teams(env, spec.teams + self.extra_teams)
         t = facilities.table
         self.statuses = frozenset(spec.targeting.statuses)
@@ -250,7 +261,8 @@ class Agency:
         """Process: one team inspects one site, then the outcome is applied."""
         f, spec, rng = self.facilities, self.spec, self.rng
         f.set_state(site, S.INSPECTED)
-        hours = gamma_hours(spec.inspection, rng)
+        mean_h, shape, scale = self.inspection  # as gamma_hours(spec.inspection, rng)
+        hours = float(rng.gamma(shape, scale)) if shape else mean_h
         yield self.env.timeout(hours * (self.inspection_factor if self.env.now >= self.escalation_h else 1.0))
         licensed = bool(f.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey
