@@ -78,9 +78,13 @@ class Steps:
         if self.k < 2:
             return self
         bits = np.ascontiguousarray(self.values).reshape(-1, self.k).view(np.int64)
-        keep = np.empty(self.k, dtype=bool)
+        keep = np.zeros(self.k, dtype=bool)
         keep[0] = True
-        np.any(bits[:, 1:] != bits[:, :-1], axis=0, out=keep[1:])
+        # Row by row: once the runs kept so far are too many, all are.
+        for row in bits:
+            keep[1:] |= row[1:] != row[:-1]
+            if np.count_nonzero(keep) > worth * self.k:
+                return self
         kept = np.count_nonzero(keep)
         if kept == self.k or kept > worth * self.k:
             return self

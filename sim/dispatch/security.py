@@ -31,6 +31,7 @@ With none of the optional inputs this is exactly :func:`sim.dispatch.balance.sol
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,13 +85,31 @@ def _room(up: np.ndarray, down: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
     return np.maximum(up - x, 0.0), np.maximum(down + x, 0.0)
 
 
-def _trees(net: Network) -> list[np.ndarray]:
+def _trees(net: Network) -> tuple[np.ndarray, ...]:
     """The zones of each tree of more than one zone (transfers stay within a tree)."""
-    root = np.arange(net.parent.size)
-    for z in net.preorder:
-        if net.parent[z] >= 0:
-            root[z] = root[net.parent[z]]
-    return [np.flatnonzero(root == r) for r in np.unique(root) if (root == r).sum() > 1]
+    return _forest(tuple(net.parent.tolist()), net.preorder)[0]
+
+
+@functools.lru_cache(maxsize=32)
+def _forest(
+    parent: tuple[int, ...], preorder: tuple[int, ...]
+) -> tuple[tuple[np.ndarray, ...], tuple[tuple[int, int, tuple[tuple[int, bool], ...]], ...]]:
+    """The trees of more than one zone (:func:`_trees`) and, for every ordered
+    pair of zones ``(a, b)`` of one, the links from ``a`` to ``b`` (:func:`_path`):
+    worked out once per network."""
+    root = np.arange(len(parent))
+    for z in preorder:
+        if parent[z] >= 0:
+            root[z] = root[parent[z]]
+    trees = tuple(np.flatnonzero(root == r) for r in np.unique(root) if (root == r).sum() > 1)
+    pairs = tuple(
+        (int(a), int(b), tuple(_path(parent, int(a), int(b))))
+        for tree in trees
+        for a in tree
+        for b in tree
+        if a != b
+    )
+    return trees, pairs
 
 
 def _serve(
@@ -114,14 +133,15 @@ def _serve(
     return local, x, left
 
 
-def _path(net: Network, a: int, b: int) -> list[tuple[int, bool]]:
-    """The links from zone ``a`` to zone ``b`` of one tree, each as (the child
-    zone of the link, whether the path goes up it, child to parent)."""
+def _path(parent: tuple[int, ...], a: int, b: int) -> list[tuple[int, bool]]:
+    """The links from zone ``a`` to zone ``b`` of one tree (``parent``: each
+    zone's parent, -1 for a root), each as (the child zone of the link, whether
+    the path goes up it, child to parent)."""
 
     def up_from(z: int) -> list[int]:
         chain = [z]
-        while net.parent[chain[-1]] >= 0:
-            chain.append(int(net.parent[chain[-1]]))
+        while parent[chain[-1]] >= 0:
+            chain.append(parent[chain[-1]])
         return chain
 
     ua, ub = up_from(a), up_from(b)
@@ -135,16 +155,12 @@ def _could_send(
     """Steps at which some ``giving`` zone could send power to a ``short`` zone
     of its tree over what the links have left with flows ``x`` (Z x K each)."""
     out = np.zeros(x.shape[1], dtype=bool)
-    for tree in _trees(net):
-        for a in tree:
-            for b in tree:
-                if a == b:
-                    continue
-                can = giving[a] & short[b]
-                for z, going_up in _path(net, int(a), int(b)):
-                    room = up[z] - x[z] if going_up else down[z] + x[z]
-                    can &= room > EPS_MW
-                out |= can
+    for a, b, path in _forest(tuple(net.parent.tolist()), net.preorder)[1]:
+        can = giving[a] & short[b]
+        for z, going_up in path:
+            room = up[z] - x[z] if going_up else down[z] + x[z]
+            can &= room > EPS_MW
+        out |= can
     return out
 
 

@@ -42,22 +42,29 @@ def solve(
     supply left unused in each zone.
     """
     Z, T = supply.shape
-    offer = np.zeros((Z, T))  # bottom-up: >0 surplus offered up, <0 request
+    offer = np.empty((Z, T))  # bottom-up: >0 surplus offered up, <0 request
     for z in reversed(net.preorder):
-        net_z = supply[z] - load[z]
+        net_z = np.subtract(supply[z], load[z], out=offer[z])
         for c in net.children[z]:
             net_z += offer[c]
-        offer[z] = np.clip(net_z, -down[z], up[z]) if net.parent[z] >= 0 else net_z
+        if net.parent[z] >= 0:
+            offer[z] = np.clip(net_z, -down[z], up[z])
     served = np.empty((Z, T))
     x = np.zeros((Z, T))  # actual flow to parent
     leftover = np.empty((Z, T))
+    # The same operations, in the same order, as the textbook form, so that
+    # results are the same to the bit (signed zeros included: minimum, maximum
+    # and clip are never computed in place, where numpy may take another
+    # loop); only sums are written in place and shares divided without a mask.
     for z in net.preorder:
         to_parent = np.maximum(x[z], 0)
         from_parent = np.maximum(-x[z], 0)
         kids = net.children[z]
         if not kids:
-            served[z] = np.minimum(load[z], supply[z] + from_parent)
-            leftover[z] = supply[z] + from_parent - served[z] - to_parent
+            have = supply[z] + from_parent
+            served[z] = np.minimum(load[z], have)
+            np.subtract(have, served[z], out=leftover[z])
+            leftover[z] -= to_parent
             continue
         pos = np.zeros(T)
         req = np.zeros(T)
@@ -65,13 +72,16 @@ def solve(
             pos += np.maximum(offer[c], 0)
             req += np.maximum(-offer[c], 0)
         resources = supply[z] + pos + from_parent
-        served[z] = np.minimum(load[z], resources)
-        granted = np.minimum(req, np.maximum(resources - served[z] - to_parent, 0))
-        need = served[z] + granted + to_parent - supply[z] - from_parent
+        got = served[z] = np.minimum(load[z], resources)
+        granted = np.minimum(req, np.maximum(resources - got - to_parent, 0))
+        need = got + granted + to_parent - supply[z] - from_parent
         drawn = np.clip(need, 0, pos)
-        g_share = np.divide(granted, req, out=np.zeros(T), where=req > 0)
-        d_share = np.divide(drawn, pos, out=np.zeros(T), where=pos > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g_share = granted / req
+            d_share = drawn / pos
+        g_share[~(req > 0)] = 0.0
+        d_share[~(pos > 0)] = 0.0
         for c in kids:
-            x[c] = np.where(offer[c] > 0, offer[c] * d_share, offer[c] * g_share)
-        leftover[z] = supply[z] + drawn + from_parent - served[z] - granted - to_parent
+            np.multiply(offer[c], np.where(offer[c] > 0, d_share, g_share), out=x[c])
+        leftover[z] = supply[z] + drawn + from_parent - got - granted - to_parent
     return served, x, np.maximum(leftover, 0.0)

@@ -187,10 +187,11 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
     if seg.n > MAX_RUN_SHARE * T:
         seg = Segments.every_step(T)
     cols = seg.starts
-    weather = (raw.anomaly_c + static.cold_c)[cols]
-    demand = np.maximum(static.base_demand[:, cols] - static.sensitivity[:, None] * weather[None, :], 0.0)
+    at = outside.columns  # the steps ``cols`` of a per-step array (itself if all)
+    weather = at(raw.anomaly_c + static.cold_c, cols)
+    demand = np.maximum(at(static.base_demand, cols) - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
-    allowed = licensed * order_share(static, raw)[:, cols]
+    allowed = licensed * at(order_share(static, raw), cols)
     outages = (raw.outage_t, raw.outage_unit, raw.outage_up, raw.outage_up0)
     gen = supply.available(static.units, static.supply, raw.variable, static.clock, len(static.zones),
                            outages, seg.pos, cols)  # fmt: skip
@@ -214,7 +215,7 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
         shed=x(res.shed),
         curtailed=x(np.clip(res.curtailed, 0.0, allowed)),
         flow_up=x(res.flow),
-        relief_limits=x(zone_sum(licensed * (1.0 - static.lasting[:, cols]), T)),
+        relief_limits=x(zone_sum(licensed * (1.0 - at(static.lasting, cols)), T)),
         up_cap=static.up_cap,
         down_cap=static.down_cap,
         links=flows.link_flows(static, res, zi, x, events),

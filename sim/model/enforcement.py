@@ -1,7 +1,8 @@
 """The enforcement agency: inspection teams working through a campaign.
 
-Teams are a :class:`simpy.Resource`, as the repair crew of SimPy's machine-shop
-example: the campaign process asks for a free team, picks the next site by the
+Teams are a resource, as the repair crew of SimPy's machine-shop example
+(:class:`Teams`: :class:`simpy.Resource`'s events, without its generality):
+the campaign process asks for a free team, picks the next site by the
 targeting policy, and hands team and site to an inspection process that
 releases the team when the inspection ends.
 
@@ -46,6 +47,16 @@ def gamma_hours(d: Duration, rng: np.random.Generator, size: int | None = None) 
     return rng.gamma(shape, mean_h / shape, size)
 
 
+def gamma_draw(d: Duration) -> tuple[float, float, float]:
+    """``(mean_h, shape, scale)`` of :func:`gamma_hours` for ``d`` (shape 0: fixed),
+    worked out once for a duration drawn many times."""
+    mean_h = d.mean_days * HOURS_PER_DAY
+    if d.cv == 0:
+        return mean_h, 0.0, 0.0
+    shape = 1.0 / d.cv**2
+    return mean_h, shape, mean_h / shape
+
+
 def campaign_start_h(spec: Enforcement, clock: Clock, signals: GridSignals | None) -> float:
     """Hours from the start at which the campaign starts: the window's start, or the
     trigger's signal plus its delay but not before the window's start; inf if the
@@ -78,6 +89,46 @@ def scripted_start(sc: Scenario) -> pd.Timestamp | None:
     return pd.Timestamp(sc.start).tz_localize(sc.timezone) + pd.Timedelta(hours=hours)
 
 
+class Teams:
+    """A pool of ``capacity`` teams that schedules the very events a
+    :class:`simpy.Resource` of that capacity schedules, in the same order and
+    with the same priorities (so a run is the same event for event), at a
+    fraction of the cost: a request is an event that succeeds when a team is
+    free, first come first served; a release is an event that, once
+    processed, hands the freed team to the first waiting request. (A
+    Resource's release succeeds at once and its requests' own callbacks
+    have nothing to do, as no release ever waits.)"""
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.users: list[simpy.Event] = []
+        self.queue: list[simpy.Event] = []
+
+    def request(self) -> simpy.Event:
+        """An event that succeeds when a team is free for it."""
+        req = simpy.Event(self.env)
+        self.queue.append(req)
+        self._grant(None)
+        return req
+
+    def release(self, req: simpy.Event) -> simpy.Event:
+        """Give back the team of ``req`` (an event, processed as a Resource's is)."""
+        if req in self.users:
+            self.users.remove(req)
+        done = simpy.Event(self.env)
+        done.callbacks.append(self._grant)
+        done.succeed()
+        return done
+
+    def _grant(self, _: simpy.Event | None) -> None:
+        # As Resource: only the first waiting request is looked at.
+        if self.queue and len(self.users) < self.capacity:
+            req = self.queue.pop(0)
+            self.users.append(req)
+            req.succeed()
+
+
 class Agency:
     """Inspects facilities during the campaign and decides their fate."""
 
@@ -102,7 +153,8 @@ class Agency:
         self.extra_teams = 0 if esc is None else esc.extra_teams
         self.escalation_h = math.inf if esc is None else self.start_h + esc.after_days * HOURS_PER_DAY
         self.inspection_factor = 1.0 if esc is None else esc.inspection_factor
-        self.teams = simpy.Resource(env, capacity=spec.teams + self.extra_teams)
+        self.inspection = gamma_draw(spec.inspection)
+        self.teams = Teams(env, spec.teams + self.extra_teams)
         t = facilities.table
         self.statuses = frozenset(spec.targeting.statuses)
         # Deterrence draws one uniform and one delay per facility, used or not, so
@@ -208,11 +260,12 @@ class Agency:
             self.facilities.inspected[site] = True
             self.env.process(self.inspect(site, req))
 
-    def inspect(self, site: int, req: simpy.resources.resource.Request):
+    def inspect(self, site: int, req: simpy.Event):
         """Process: one team inspects one site, then the outcome is applied."""
         f, spec, rng = self.facilities, self.spec, self.rng
         f.set_state(site, S.INSPECTED)
-        hours = gamma_hours(spec.inspection, rng)
+        mean_h, shape, scale = self.inspection  # as gamma_hours(spec.inspection, rng)
+        hours = float(rng.gamma(shape, scale)) if shape else mean_h
         yield self.env.timeout(hours * (self.inspection_factor if self.env.now >= self.escalation_h else 1.0))
         licensed = bool(f.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey

@@ -172,6 +172,9 @@ class Facilities:
         self.operating = table.connect_h <= 0
         #: Facilities in the order they started operating (the agency reads it).
         self.arrivals: list[int] = np.flatnonzero(self.operating).tolist()
+        # Loads and zones as Python numbers (the same values), read at every change.
+        self._load: list[float] = table.load_mw.tolist()
+        self._zone: list[int] = table.zone.tolist()
 
     def on_grid(self, i: int) -> bool:
         """Whether facility ``i`` draws its load now."""
@@ -180,18 +183,19 @@ class Facilities:
     def set_state(self, i: int, new: S, count: int = 0, flag: int = 0) -> None:
         """Move facility ``i`` to ``new`` and record the load change (MW, signed;
         for ``went_grey`` the load that moves from the licensed to the grey pool)."""
-        before = self.on_grid(i)
+        before = self.state[i] in ON_GRID
         self.state[i] = new
         self.operating[i] = new in OPERATING
-        if new in (S.OPERATING, S.WENT_GREY):
-            self.arrivals.append(i)
-        load = float(self.table.load_mw[i])
+        load = self._load[i]
         if new == S.WENT_GREY:
+            self.arrivals.append(i)
             self.licensed[i] = False
             mw = load
         else:
-            mw = (self.on_grid(i) - before) * load
-        self.record(self.env.now, new, i, int(self.table.zone[i]), mw, count, flag)
+            if new == S.OPERATING:
+                self.arrivals.append(i)
+            mw = ((new in ON_GRID) - before) * load
+        self.record(self.env.now, new, i, self._zone[i], mw, count, flag)
 
     def can(self, i: int, new: S) -> bool:
         """Whether facility ``i`` can still make a planned move to ``new`` now: a

@@ -13,22 +13,17 @@ import numpy as np
 
 
 class Recorder:
-    """Columns of events: time (h), kind, entity id, zone index, MW, and an integer.
+    """Columns of events: time (h), kind, entity id, zone index, MW, and an integer
+    (kept as one row per event, made columns by :meth:`arrays`).
 
     ``mw`` is the signed change of load (facilities) or capacity (units);
     ``count`` carries devices seized; ``flag`` a criminal case (1) or not (0).
     """
 
-    __slots__ = ("count", "entity", "event", "flag", "mw", "t_h", "zone")
+    __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.t_h: list[float] = []
-        self.event: list[str] = []
-        self.entity: list[int] = []
-        self.zone: list[int] = []
-        self.mw: list[float] = []
-        self.count: list[int] = []
-        self.flag: list[int] = []
+        self.rows: list[tuple[float, StrEnum, int, int, float, int, int]] = []
 
     def __call__(
         self,
@@ -41,22 +36,18 @@ class Recorder:
         flag: int = 0,
     ) -> None:
         """Append one event."""
-        self.t_h.append(t_h)
-        self.event.append(event)
-        self.entity.append(entity)
-        self.zone.append(zone)
-        self.mw.append(mw)
-        self.count.append(count)
-        self.flag.append(flag)
+        self.rows.append((t_h, event, entity, zone, mw, count, flag))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays (events as an object array)."""
+        cols = list(zip(*self.rows, strict=True)) if self.rows else [()] * 7
+        t_h, event, entity, zone, mw, count, flag = cols
         return {
-            "t_h": np.asarray(self.t_h, dtype=float),
-            "event": np.asarray(self.event, dtype=object),
-            "entity": np.asarray(self.entity, dtype=np.int64),
-            "zone": np.asarray(self.zone, dtype=np.int64),
-            "mw": np.asarray(self.mw, dtype=float),
-            "count": np.asarray(self.count, dtype=np.int64),
-            "flag": np.asarray(self.flag, dtype=np.int64),
+            "t_h": np.asarray(t_h, dtype=float),
+            "event": np.asarray(event, dtype=object),
+            "entity": np.asarray(entity, dtype=np.int64),
+            "zone": np.asarray(zone, dtype=np.int64),
+            "mw": np.asarray(mw, dtype=float),
+            "count": np.asarray(count, dtype=np.int64),
+            "flag": np.asarray(flag, dtype=np.int64),
         }

@@ -177,7 +177,8 @@ def available(
         ).reshape(P, n + 1)
         delta[:, 0] += np.bincount(cls, cap * up0, minlength=P)
         level = np.cumsum(delta, axis=1)[:, :n]
-    level *= sup.factor[:, starts]
+    every = starts.size == clock.n_steps  # then ``starts`` are all the steps
+    level *= sup.factor if every else sup.factor[:, starts]
     for i, (p, _) in enumerate(sup.variable):
-        level[p] *= variable[i, starts]
+        level[p] *= variable[i] if every else variable[i, starts]
     return sup.to_zones @ level

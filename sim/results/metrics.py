@@ -102,12 +102,11 @@ def kinds(events: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _is(codes: np.ndarray, *states: FacilityState) -> np.ndarray:
-    """Whether each event is of one of ``states`` (comparisons: np.isin costs far
-    more on the few events of a replication)."""
-    out = codes == _CODE[states[0]]
-    for state in states[1:]:
-        out |= codes == _CODE[state]
-    return out
+    """Whether each event is of one of ``states`` (``codes``: :func:`kinds`),
+    by a table of the kinds (its last entry, for the code -1, is False)."""
+    table = np.zeros(len(_CODE) + 1, dtype=bool)
+    table[[_CODE[s] for s in states]] = True
+    return table[codes]
 
 
 def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = None) -> dict[str, Steps]:
