@@ -138,16 +138,41 @@ def sample_outages(
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up = rng.random(n) < p_up
     up0 = up.copy()
+    draws = UnitDraws(n, rng)
     if _identity_warp(units):
-        time_h, unit, is_up = _renewals(np.flatnonzero(finite), up, mttf, mttr, horizon_h, rng)
+        time_h, unit, is_up = _renewals(np.flatnonzero(finite), up, mttf, mttr, horizon_h, draws)
     else:
-        time_h, unit, is_up = _warped_renewals(units, up, horizon_h, rng)
+        time_h, unit, is_up = _warped_renewals(units, up, horizon_h, draws)
     order = np.argsort(time_h, kind="stable")
     return time_h[order], unit[order], is_up[order], up0
 
 
 #: Units left in the horizon under which outage rounds use Python floats.
 FEW_UNITS = 8
+#: Rounds of exponential variates drawn at once for every unit.
+ROUNDS_BLOCK = 32
+
+
+class UnitDraws:
+    """The exponential variates of the outage rounds, one column per unit: round
+    ``r`` of unit ``u`` always uses row ``r`` of column ``u``, whatever the other
+    units do. Two replications whose units differ only in some rates (a cold
+    snap, an outage-rate shock) then share every variate unit by unit (common
+    random numbers): their outages differ only where and after the rates do,
+    not everywhere because one unit's count of rounds changed. Rows are drawn
+    in blocks of :data:`ROUNDS_BLOCK`, a further block only once some unit
+    needs it."""
+
+    def __init__(self, n: int, rng: np.random.Generator) -> None:
+        self._rng, self._n = rng, n
+        self._rows = rng.standard_exponential((ROUNDS_BLOCK, n))
+
+    def round(self, r: int, units: np.ndarray) -> np.ndarray:
+        """Variates of round ``r`` for ``units`` (indices)."""
+        while r >= self._rows.shape[0]:
+            more = self._rng.standard_exponential((ROUNDS_BLOCK, self._n))
+            self._rows = np.concatenate([self._rows, more])
+        return self._rows[r, units]
 
 
 def _identity_warp(units: UnitTable) -> bool:
@@ -161,11 +186,12 @@ def _renewals(
     mttf: np.ndarray,
     mttr: np.ndarray,
     horizon_h: float,
-    rng: np.random.Generator,
+    draws: UnitDraws,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Changes of state of the ``active`` units without warp, in rounds (each
-    round, one residual time for every unit still inside the horizon, in unit
-    order): times (h), units and new states, round by round, not yet sorted.
+    round, one residual time for every unit still inside the horizon, from the
+    unit's own column of ``draws``): times (h), units and new states, round by
+    round, not yet sorted.
 
     Every unit changes state in every round, so its mean time in the current
     state alternates between two arrays that are swapped, not rebuilt. Once
@@ -177,7 +203,7 @@ def _renewals(
     now = np.where(up[active], mttf[active], mttr[active])
     nxt = np.where(up[active], mttr[active], mttf[active])
     while active.size > FEW_UNITS:
-        t = t + rng.standard_exponential(active.size) * now
+        t = t + draws.round(len(rounds), active) * now
         keep = t < horizon_h
         if not keep.all():
             t, active, now, nxt = t[keep], active[keep], now[keep], nxt[keep]
@@ -189,8 +215,8 @@ def _renewals(
     tail_u: list[int] = []
     left = list(zip(t.tolist(), active.tolist(), now.tolist(), nxt.tolist(), strict=True))
     while left:
-        draws = rng.standard_exponential(len(left)).tolist()
-        left = [(ti + e * m, u, m2, m) for (ti, u, m, m2), e in zip(left, draws, strict=True)]
+        e_r = draws.round(len(rounds), np.array([x[1] for x in left], dtype=np.int64)).tolist()
+        left = [(ti + e * m, u, m2, m) for (ti, u, m, m2), e in zip(left, e_r, strict=True)]
         left = [x for x in left if x[0] < horizon_h]
         tail_t += [x[0] for x in left]
         tail_u += [x[1] for x in left]
@@ -204,7 +230,7 @@ def _renewals(
 
 
 def _warped_renewals(
-    units: UnitTable, up: np.ndarray, horizon_h: float, rng: np.random.Generator
+    units: UnitTable, up: np.ndarray, horizon_h: float, draws: UnitDraws
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As :func:`_renewals`, with times to failure drawn in operating time."""
     mttf, mttr = units.mttf_h, units.mttr_h
@@ -216,8 +242,10 @@ def _warped_renewals(
     # One warp for all zones: the last few units go on in Python floats.
     few = FEW_UNITS if ztau.shape[0] == 1 else 0
     # Initial state is already drawn: draw the residual time in that state.
+    r = 0
     while active.size > few:
-        e = rng.standard_exponential(active.size)
+        e = draws.round(r, active)
+        r += 1
         u_up = up[active]
         t_now = t[active]
         nxt = np.empty(active.size)
@@ -238,7 +266,7 @@ def _warped_renewals(
         state.append(~u_up[keep])
         active = active[keep]
     if active.size:
-        tail = _warped_tail(active, t, up, mttf, mttr, zt, ztau[0], horizon_h, rng)
+        tail = _warped_tail(active, t, up, mttf, mttr, zt, ztau[0], horizon_h, draws, r)
         for part, values in zip((times, who, state), tail, strict=True):
             part.append(values)
     if times:
@@ -255,11 +283,12 @@ def _warped_tail(
     xp: np.ndarray,
     fp: np.ndarray,
     horizon_h: float,
-    rng: np.random.Generator,
+    draws: UnitDraws,
+    r: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rounds of :func:`_warped_renewals` for its last few ``active`` units,
-    in Python floats, with one warp ``tau`` (``fp`` at times ``xp``, factor 1
-    after the end): the same draws in the same order."""
+    from round ``r`` on, in Python floats, with one warp ``tau`` (``fp`` at times
+    ``xp``, factor 1 after the end): the same draws."""
     xs, fs = xp.tolist(), fp.tolist()
 
     def tau(x: float) -> float:
@@ -281,9 +310,10 @@ def _warped_tail(
     state: list[bool] = []
     left = [(float(t[u]), int(u), bool(up[u])) for u in active]
     while left:
-        draws = rng.standard_exponential(len(left)).tolist()
+        e_r = draws.round(r, np.array([x[1] for x in left], dtype=np.int64)).tolist()
+        r += 1
         nxt = []
-        for (ti, u, is_up), e in zip(left, draws, strict=True):
+        for (ti, u, is_up), e in zip(left, e_r, strict=True):
             tn = inverse(tau(ti) + e * mttf[u]) if is_up else ti + e * mttr[u]
             if tn < horizon_h:
                 nxt.append((tn, u, not is_up))

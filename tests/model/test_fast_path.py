@@ -19,7 +19,7 @@ from sim.dispatch.runs import Steps, patch, spikes, unique, zone_sum
 from sim.experiments.ensemble import run_ensemble, run_moments
 from sim.model import balance as model_balance
 from sim.model.balance import dispatch, dispatch_runs
-from sim.model.generation import _renewals, _warped_renewals
+from sim.model.generation import UnitDraws, _renewals, _warped_renewals
 from sim.model.replication import prepare, simulate
 from sim.results import metrics
 from sim.results.stats import Sums
@@ -136,9 +136,14 @@ def test_outages_without_warp_are_the_draws_of_the_general_sampler():
         up = rng_a.random(units.n) < 0.9
         rng_b.random(units.n)
         fast = _renewals(
-            np.flatnonzero(np.isfinite(units.mttf_h)), up, units.mttf_h, units.mttr_h, 4000.0, rng_a
+            np.flatnonzero(np.isfinite(units.mttf_h)),
+            up,
+            units.mttf_h,
+            units.mttr_h,
+            4000.0,
+            UnitDraws(units.n, rng_a),
         )
-        general = _warped_renewals(units, up.copy(), 4000.0, rng_b)
+        general = _warped_renewals(units, up.copy(), 4000.0, UnitDraws(units.n, rng_b))
         for a, b in zip(fast, general, strict=True):
             assert np.array_equal(a, b)
         assert rng_a.random() == rng_b.random()  # and they use the stream alike
