@@ -1,0 +1,311 @@
+"""The adequacy batch path: a chunk of replications of a single-zone adequacy
+case at once, with the same numbers as one replication at a time.
+
+A scenario is eligible (:func:`eligible`) when nothing in it but the units'
+forced outages is random and nothing acts where load is served: one zone, no
+links and no outside links, no mining, enforcement, economics or shocks, no
+weather anomaly, no seasonal supply, reserve, security limits or sudden cuts,
+and a fleet without planned outages, trips or winter derating. Its
+replications then differ only in their outages, and the regular path
+(:func:`sim.model.balance.adequacy_balance`, :func:`sim.results.metrics.evaluate`)
+spends most of its time on per-replication overheads. Here:
+
+- the outages of every replication are drawn from its own ``outages`` stream,
+  as :func:`sim.model.replication.draw_grid` draws them;
+- available capacity is built for the whole chunk (replications x steps) with
+  the same additions in the same order as
+  :func:`sim.model.generation.available_capacity`;
+- the balance is solved once, at the steps of every replication where
+  generation may fall short (the fast path's test, step by step);
+- the first replication of the chunk (and those whose records are kept) runs
+  the regular way: its summary gives every metric that is the same in every
+  replication, and the batch checks that it reproduces that replication's
+  varying metrics to the bit; otherwise (or at any case it does not cover) the
+  chunk runs the regular way.
+
+Results are identical to the regular path's, to the last bit
+(tests/experiments/test_adequacy_batch.py). ``GRIDSHED_ADEQUACY_BATCH=0`` in
+the environment (or :data:`ENABLED` set false) forces the regular path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.dispatch.adequacy import SLACK
+from sim.dispatch.balance import EPS_MW
+from sim.dispatch.runs import Steps, every_step, patch_all
+from sim.dispatch.security import solve_secure
+from sim.model import cold, flows, generation, outside
+from sim.model.balance import MAX_RUN_SHARE, fast_eligible, unshed
+from sim.model.openloop import open_loop_signals
+from sim.model.replication import Static, simulate, streams
+from sim.results.metrics import _IS_WINTER, ReplicationResult, evaluate, loss_stats
+from sim.results.stats import Moments, Sums
+
+#: Take the batch path where eligible (tests set it false for the reference).
+ENABLED = os.environ.get("GRIDSHED_ADEQUACY_BATCH", "1") != "0"
+
+
+#: The last scenario batched here and a replication of it the regular way: its
+#: metrics and series that do not vary serve the chunks that follow.
+_FIRST: list[tuple[Static, ReplicationResult]] = []
+
+
+@dataclass
+class Batch:
+    """What the replications of a chunk produced, as :func:`run_batch` returns it."""
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    moments: dict[str, tuple[np.ndarray, Moments]] = field(default_factory=dict)
+    """Moments over the replications of every series: run starts and moments."""
+    events: list[pd.DataFrame] = field(default_factory=list)
+    facilities: list[pd.DataFrame] = field(default_factory=list)
+    sim_events: int = 0
+
+
+def eligible(static: Static) -> bool:
+    """Whether the scenario's replications differ only in their forced outages,
+    and the batch path covers everything they compute (see the module's docstring)."""
+    sc, units = static.scenario, static.units
+    return (
+        len(static.zones) == 1
+        and not sc.links
+        and static.outside.n == 0
+        and not sc.mining.populations
+        and not sc.shocks
+        and not sc.enforcement.enabled
+        and static.market is None
+        and sc.weather.anomaly_sd_c == 0
+        and static.supply is None
+        and not static.reserve.any()
+        and static.up_limit is None
+        and not static.cuts
+        and not units.held_out
+        and not units.derating.any()
+        and len(units.patterns) == 1
+        and generation._identity_warp(units)
+        and static.clock.n_steps > 1
+    )
+
+
+def _regular(static: Static, rep: int, keep: bool) -> tuple[ReplicationResult, bool]:
+    """One replication the regular way, and whether it took the fast path."""
+    raw = simulate(static, rep, open_loop_signals(static, rep))
+    ok = raw.facilities.n == 0 and fast_eligible(static, raw) and not raw.anomaly_c.any()
+    return evaluate(static, raw, keep_records=keep), ok
+
+
+def run_batch(static: Static, start: int, stop: int, keep_records: int) -> Batch | None:
+    """Replications ``start .. stop - 1`` of an eligible scenario (their records
+    kept below ``keep_records``), or None where the regular path must run them."""
+    if not (ENABLED and eligible(static)) or stop <= start:
+        return None
+    cached = _FIRST[0][1] if _FIRST and _FIRST[0][0] is static else None
+    regular = {}
+    for rep in range(start, max(start + (cached is None), min(stop, keep_records))):
+        res, ok = _regular(static, rep, rep < keep_records)
+        if not ok:
+            return None
+        regular[rep] = res
+    first = cached or regular[start]
+    out = _vectorised(static, start, stop, first)
+    if out is None:
+        return None
+    for rep, res in regular.items():
+        row = out.rows[rep - start]
+        if list(row) != ["replication", *res.summary] or not _same(
+            list(row.values())[1:], res.summary.values()
+        ):
+            return None
+        if res.events is not None:
+            out.events.append(res.events)
+            out.facilities.append(res.facilities)
+    _FIRST[:] = [(static, first)]
+    return out
+
+
+def _same(a: object, b: object) -> bool:
+    """Bit for bit (tells -0.0 from 0.0, and nan from nan)."""
+    x, y = np.array(list(a), dtype=float), np.array(list(b), dtype=float)
+    return x.shape == y.shape and bool((x.view(np.int64) == y.view(np.int64)).all())
+
+
+def _firm(static: Static) -> tuple[np.ndarray, np.ndarray]:
+    """Firm load on its runs, as :func:`~sim.model.balance.adequacy_balance`
+    computes it without weather: ``(run starts, zones x runs)``."""
+    T = static.clock.n_steps
+    change = static.static_change
+    anomaly = np.zeros(T)
+    if np.count_nonzero(change) > MAX_RUN_SHARE * T:
+        d, weather, base = every_step(T), anomaly + static.cold_c, static.base_demand
+    else:
+        d = np.flatnonzero(change)
+        weather, base = (anomaly + static.cold_c)[d], static.base_demand[:, d]
+    demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
+    return d, demand + 0.0
+
+
+def _capacity(static: Static, start: int, stop: int) -> np.ndarray:
+    """Available capacity of every replication at every step (reps x steps),
+    from outages drawn as :func:`~sim.model.replication.draw_grid` draws them.
+
+    :func:`~sim.model.generation.available_capacity` adds, from 0.0 and in
+    order, the capacity of the units up at time 0 and then every change of
+    state into its step, and sums the steps up; so does this, for all the
+    replications at once (``np.bincount`` adds its weights in order; the
+    running sum goes down the steps with the replications side by side)."""
+    sc, clock, units = static.scenario, static.clock, static.units
+    T, R = clock.n_steps, stop - start
+    drawn = cold.with_cold(units, clock, np.zeros(T) + static.cold_c, sc.generation.cold_outage_per_c)
+    cap = np.where(units.group == 0, units.capacity_mw, 0.0)
+    bins, weights = [np.arange(R).repeat(units.n)], []
+    changes, deltas = [], []
+    for i, rep in enumerate(range(start, stop)):
+        t, u, up, first = generation.sample_outages(drawn, clock.horizon_h, streams(sc.seed, rep)["outages"])
+        weights.append(cap * first)
+        changes.append(np.minimum(clock.step_of(t), T) * R + i)
+        deltas.append(np.where(up, 1.0, -1.0) * cap[u])
+    bins += changes
+    acc = np.bincount(np.concatenate(bins), np.concatenate(weights + deltas), minlength=(T + 1) * R)
+    # No level is -0.0 (a sum from 0.0 of capacities), so ``0.0 + level`` of
+    # available_capacity leaves it as it is.
+    return np.ascontiguousarray(np.cumsum(acc.reshape(T + 1, R)[:T], axis=0).T)
+
+
+def _vectorised(static: Static, start: int, stop: int, first: ReplicationResult) -> Batch | None:
+    """The batch of an eligible scenario; ``first``: a replication the regular
+    way (its summary gives the metrics, and its series the series, that do not
+    vary between replications)."""
+    clock = static.clock
+    T, R = clock.n_steps, stop - start
+    d, firm = _firm(static)
+    firm_s = Steps(d, firm, T).expand()[0]
+    gen = _capacity(static, start, stop)
+    imax = outside.zone_imports(static.outside, np.zeros((0, T)), d, 1)
+    room = (imax.scheduled + imax.room).max(axis=1, initial=0.0)[0]
+    short = firm_s > gen - SLACK * (gen + room)
+    rep, k = np.nonzero(short)
+    base = unshed(firm, d, static.scenario.operator.shed_block_fraction, T)
+    b = base.expand()[0]
+    if not np.isfinite(firm_s).all():
+        return None
+    shed_k = np.zeros(0)
+    if k.size:
+        gen_k, firm_k = gen[rep, k][None, :], firm_s[k][None, :]
+        allowed = np.zeros_like(firm_k)
+        raw = _NoRaw(np.zeros((0, T)))
+        res, _ = flows.solve(static, raw, gen_k, firm_k, allowed, k, solve_secure)  # type: ignore[arg-type]
+        imports, curtailed = res.scheduled + res.unscheduled, np.clip(res.curtailed, 0.0, allowed)
+        if _bits(imports).any() or _bits(curtailed).any():
+            return None  # not the constant zero series of the first replication
+        shed_k = res.shed[0]
+    batch = Batch(sim_events=first.sim_events * R)
+    _rows(static, batch, first, start, (rep, k, shed_k), base, gen)
+    # Moments over the replications: the series that vary, per step (shed,
+    # served and loss of load only where some replication is short), and the
+    # others from the first replication.
+    varying = {"generation_mw": (every_step(T), _dense(gen[:, None, :]))}
+    touched = np.flatnonzero(short.any(axis=0))
+    x = np.repeat(b[touched][None, :], R, axis=0)
+    x[rep, np.searchsorted(touched, k)] = shed_k
+    for name, full, part in (
+        ("shed_mw", b, x),
+        ("served_mw", firm_s - b, firm_s[touched] - x),
+        ("loss_of_load", (b > EPS_MW).astype(float), (x > EPS_MW).astype(float)),
+    ):
+        m = _constant(full[None, :], R)
+        m.mean[:, touched], m.m2[:, touched] = (
+            _dense(part[:, None, :]).mean[0],
+            _dense(part[:, None, :]).m2[0],
+        )
+        varying[name] = (every_step(T), m)
+    for series in (first.zone_series, first.relief_series, first.link_series):
+        for name, steps in series.runs.items():
+            if name in varying:
+                batch.moments[name] = varying[name]
+            elif not np.isfinite(steps.values).all():
+                return None
+            else:
+                batch.moments[name] = (steps.starts, _constant(steps.values, R))
+    return batch
+
+
+def _rows(
+    static: Static,
+    batch: Batch,
+    first: ReplicationResult,
+    start: int,
+    solved: tuple[np.ndarray, np.ndarray, np.ndarray],
+    base: Steps,
+    gen: np.ndarray,
+) -> None:
+    """Append the summary rows of the batch's replications. ``solved``: replication, step and load shed at the
+    steps where some replication is short; ``base``: load shed elsewhere (signed
+    zeros, :func:`~sim.model.balance.unshed`); ``gen``: available capacity (replications x steps)."""
+    clock, step_h = static.clock, static.clock.step_h
+    rep, k, shed_k = solved
+    none = loss_stats(base.zone_sum(), step_h)  # a replication never short: as the regular path
+    b = base.expand()[0]
+    winter = _IS_WINTER[clock.month]
+    wg = gen[:, winter].mean(axis=1) if winter.any() else np.full(gen.shape[0], np.nan)
+    bounds = np.searchsorted(rep, np.arange(gen.shape[0] + 1))
+    zone = static.zones[0]
+    for i in range(gen.shape[0]):
+        row = {"replication": start + i, **first.summary}
+        a, z = bounds[i], bounds[i + 1]
+        if z > a:
+            ki, vi = k[a:z], shed_k[a:z]
+            peak = float(vi.max())
+            if peak > 0:
+                per_step = b.copy()
+                per_step[ki] = vi
+                lost = ki[vi > EPS_MW]
+                entries = np.count_nonzero(np.diff(lost, prepend=-2) != 1)
+                stats = (float(per_step.sum() * step_h), float(lost.size * step_h), float(entries), peak)
+            else:  # short by the slack only, nothing shed: a max of signed zeros, taken as regularly
+                stats = loss_stats(patch_all([base], ki, [vi[None, :]])[0].zone_sum(), step_h)
+        else:
+            stats = none
+        row["eue_mwh"], row["lole_h"], row["lolf"], row["peak_shortfall_mw"] = stats
+        row[f"eue_mwh.{zone}"], row[f"lole_h.{zone}"], row[f"lolf.{zone}"] = stats[:3]
+        row[f"peak_shortfall_mw.{zone}"] = stats[3]
+        row["winter_generation_mw"] = float(wg[i])
+        batch.rows.append(row)
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    """The bit patterns of a float array (0.0 is 0, -0.0 is not)."""
+    return np.ascontiguousarray(a, dtype=float).view(np.int64)
+
+
+def _dense(x: np.ndarray) -> Moments:
+    """Moments over replications of ``x`` (replications x zones x runs), with the
+    operations of :func:`sim.experiments.ensemble.run_moments`."""
+    sums = Sums()
+    sums.n, sums.shift = x.shape[0], x[0].copy()
+    dev = x - sums.shift
+    sums.s = dev.sum(axis=0)
+    dev *= dev
+    sums.q = dev.sum(axis=0)
+    return sums.moments()
+
+
+def _constant(values: np.ndarray, n: int) -> Moments:
+    """Moments of ``n`` replications that all have ``values`` (finite): what
+    :func:`_dense` gives, without the replications."""
+    sums = Sums()
+    zero = np.zeros_like(values, dtype=float)
+    sums.n, sums.shift, sums.s, sums.q = n, values, zero, zero
+    return sums.moments()
+
+
+@dataclass
+class _NoRaw:
+    """What :func:`~sim.model.flows.solve` reads of a replication without outside links."""
+
+    availability: np.ndarray
