@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
 from sim.dispatch.adequacy import SLACK
 from sim.dispatch.balance import EPS_MW
-from sim.dispatch.runs import Steps, every_step, patch_all
+from sim.dispatch.runs import Steps, every_step, patch_all, ranges, unique
 from sim.dispatch.security import solve_secure
 from sim.model import cold, flows, generation, outside
 from sim.model.balance import MAX_RUN_SHARE, fast_eligible, unshed
@@ -150,31 +151,75 @@ def _firm(static: Static) -> tuple[np.ndarray, np.ndarray]:
     return d, demand + 0.0
 
 
-def _capacity(static: Static, start: int, stop: int) -> np.ndarray:
-    """Available capacity of every replication at every step (reps x steps),
-    from outages drawn as :func:`~sim.model.replication.draw_grid` draws them.
+def _capacity(static: Static, start: int, stop: int) -> _Runs:
+    """Available capacity of every replication on its runs of steps, from
+    outages drawn as :func:`~sim.model.replication.draw_grid` draws them.
 
     :func:`~sim.model.generation.available_capacity` adds, from 0.0 and in
     order, the capacity of the units up at time 0 and then every change of
-    state into its step, and sums the steps up; so does this, for all the
-    replications at once (``np.bincount`` adds its weights in order; the
-    running sum goes down the steps with the replications side by side)."""
+    state into the run of steps it starts, and sums the runs up; so does this,
+    for all the replications at once (``np.bincount`` adds its weights in order)."""
     sc, clock, units = static.scenario, static.clock, static.units
     T, R = clock.n_steps, stop - start
     drawn = cold.with_cold(units, clock, np.zeros(T) + static.cold_c, sc.generation.cold_outage_per_c)
     cap = np.where(units.group == 0, units.capacity_mw, 0.0)
-    bins, weights = [np.arange(R).repeat(units.n)], []
-    changes, deltas = [], []
+    at0 = np.zeros(units.n, dtype=np.int64)
+    keys, weights = [], []
     for i, rep in enumerate(range(start, stop)):
         t, u, up, first = generation.sample_outages(drawn, clock.horizon_h, streams(sc.seed, rep)["outages"])
-        weights.append(cap * first)
-        changes.append(np.minimum(clock.step_of(t), T) * R + i)
-        deltas.append(np.where(up, 1.0, -1.0) * cap[u])
-    bins += changes
-    acc = np.bincount(np.concatenate(bins), np.concatenate(weights + deltas), minlength=(T + 1) * R)
+        # Step 0 (the units up at time 0, then changes in it), then each step of a change.
+        keys += [at0 + i * (T + 1), np.minimum(clock.step_of(t), T) + i * (T + 1)]
+        weights += [cap * first, np.where(up, 1.0, -1.0) * cap[u]]
+    key = np.concatenate(keys)  # non-decreasing
+    new = np.empty(key.size, dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    acc = np.bincount(np.cumsum(new) - 1, np.concatenate(weights))
+    key = key[new]
+    rep, step = np.divmod(key, T + 1)
+    bounds = np.searchsorted(rep, np.arange(R + 1))
+    level = np.concatenate([np.cumsum(acc[a:b]) for a, b in pairwise(bounds)])
+    # Each run lasts to the next one of its replication (the last to step T).
+    ends = np.append(step[1:], T)
+    ends[bounds[1:] - 1] = T
     # No level is -0.0 (a sum from 0.0 of capacities), so ``0.0 + level`` of
     # available_capacity leaves it as it is.
-    return np.ascontiguousarray(np.cumsum(acc.reshape(T + 1, R)[:T], axis=0).T)
+    return _Runs(rep, step, ends - step, level)
+
+
+@dataclass
+class _Runs:
+    """Runs of steps of constant available capacity, replication by replication."""
+
+    rep: np.ndarray
+    """Replication of each run (from 0, increasing)."""
+    start: np.ndarray
+    """First step of each run."""
+    length: np.ndarray
+    """Steps in each run (0 for a change at the last step or later)."""
+    level: np.ndarray
+    """Available capacity (MW)."""
+
+    def expand(self, n_reps: int, n_steps: int) -> np.ndarray:
+        """Per step (replications x steps)."""
+        return np.repeat(self.level, self.length).reshape(n_reps, n_steps)
+
+    def short(self, firm: np.ndarray, room: float) -> tuple[np.ndarray, np.ndarray]:
+        """Replication and step where ``firm`` (per step) exceeds available
+        capacity less the fast path's slack, in order: the test of
+        :func:`~sim.dispatch.adequacy.short_steps`, per run, then per step in
+        the runs that may be short."""
+        keep = self.length > 0
+        start, length, level, rep = self.start[keep], self.length[keep], self.level[keep], self.rep[keep]
+        head = level - SLACK * (level + room)
+        bounds = np.empty(2 * start.size, dtype=np.int64)
+        bounds[0::2], bounds[1::2] = start, start + length
+        peak = np.maximum.reduceat(np.append(firm, -np.inf), bounds)[0::2]
+        maybe = np.flatnonzero(peak > head)
+        steps = ranges(start[maybe], length[maybe])
+        run = np.repeat(maybe, length[maybe])
+        short = firm[steps] > head[run]
+        return rep[run[short]], steps[short]
 
 
 def _vectorised(static: Static, start: int, stop: int, first: ReplicationResult) -> Batch | None:
@@ -185,11 +230,10 @@ def _vectorised(static: Static, start: int, stop: int, first: ReplicationResult)
     T, R = clock.n_steps, stop - start
     d, firm = _firm(static)
     firm_s = Steps(d, firm, T).expand()[0]
-    gen = _capacity(static, start, stop)
+    runs = _capacity(static, start, stop)
     imax = outside.zone_imports(static.outside, np.zeros((0, T)), d, 1)
-    room = (imax.scheduled + imax.room).max(axis=1, initial=0.0)[0]
-    short = firm_s > gen - SLACK * (gen + room)
-    rep, k = np.nonzero(short)
+    rep, k = runs.short(firm_s, (imax.scheduled + imax.room).max(axis=1, initial=0.0)[0])
+    gen = runs.expand(R, T)
     base = unshed(firm, d, static.scenario.operator.shed_block_fraction, T)
     b = base.expand()[0]
     if not np.isfinite(firm_s).all():
@@ -210,7 +254,7 @@ def _vectorised(static: Static, start: int, stop: int, first: ReplicationResult)
     # served and loss of load only where some replication is short), and the
     # others from the first replication.
     varying = {"generation_mw": (every_step(T), _dense(gen[:, None, :]))}
-    touched = np.flatnonzero(short.any(axis=0))
+    touched = unique(k)
     x = np.repeat(b[touched][None, :], R, axis=0)
     x[rep, np.searchsorted(touched, k)] = shed_k
     for name, full, part in (
