@@ -12,16 +12,17 @@ spends most of its time on per-replication overheads. Here:
 
 - the outages of every replication are drawn from its own ``outages`` stream,
   as :func:`sim.model.replication.draw_grid` draws them;
-- available capacity is built for the whole chunk (replications x steps) with
-  the same additions in the same order as
+- available capacity is built for the whole chunk on each replication's runs
+  of steps, with the same additions in the same order as
   :func:`sim.model.generation.available_capacity`;
 - the balance is solved once, at the steps of every replication where
-  generation may fall short (the fast path's test, step by step);
-- the first replication of the chunk (and those whose records are kept) runs
-  the regular way: its summary gives every metric that is the same in every
-  replication, and the batch checks that it reproduces that replication's
-  varying metrics to the bit; otherwise (or at any case it does not cover) the
-  chunk runs the regular way.
+  generation may fall short (the fast path's test: per run, then per step);
+- one replication runs the regular way (the first of the first chunk a process
+  batches for the scenario, and any whose records are kept): its summary gives
+  every metric, and its series every series, that is the same in every
+  replication, and the batch checks that it reproduces these replications'
+  rows to the bit; otherwise (or in a case it does not cover) the chunk runs
+  the regular way.
 
 Results are identical to the regular path's, to the last bit
 (tests/experiments/test_adequacy_batch.py). ``GRIDSHED_ADEQUACY_BATCH=0`` in
@@ -45,7 +46,7 @@ from sim.model import cold, flows, generation, outside
 from sim.model.balance import MAX_RUN_SHARE, fast_eligible, unshed
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, simulate, streams
-from sim.results.metrics import _IS_WINTER, ReplicationResult, evaluate, loss_stats
+from sim.results.metrics import WINTER_MONTHS, ReplicationResult, evaluate, loss_stats
 from sim.results.stats import Moments, Sums
 
 #: Take the batch path where eligible (tests set it false for the reference).
@@ -89,7 +90,6 @@ def eligible(static: Static) -> bool:
         and not units.held_out
         and not units.derating.any()
         and len(units.patterns) == 1
-        and generation._identity_warp(units)
         and static.clock.n_steps > 1
     )
 
@@ -113,7 +113,7 @@ def run_batch(static: Static, start: int, stop: int, keep_records: int) -> Batch
         if not ok:
             return None
         regular[rep] = res
-    first = cached or regular[start]
+    first = cached if cached is not None else regular[start]
     out = _vectorised(static, start, stop, first)
     if out is None:
         return None
@@ -295,7 +295,7 @@ def _rows(
     rep, k, shed_k = solved
     none = loss_stats(base.zone_sum(), step_h)  # a replication never short: as the regular path
     b = base.expand()[0]
-    winter = _IS_WINTER[clock.month]
+    winter = np.isin(clock.month, WINTER_MONTHS)
     wg = gen[:, winter].mean(axis=1) if winter.any() else np.full(gen.shape[0], np.nan)
     bounds = np.searchsorted(rep, np.arange(gen.shape[0] + 1))
     zone = static.zones[0]
