@@ -11,7 +11,8 @@ replications then differ only in their outages, and the regular path
 spends most of its time on per-replication overheads. Here:
 
 - the outages of every replication are drawn from its own ``outages`` stream,
-  as :func:`sim.model.replication.draw_grid` draws them;
+  as :func:`sim.model.replication.draw_grid` draws them, the rounds of all the
+  replications side by side (:mod:`sim.model.outage_batch`);
 - available capacity is built for the whole chunk on each replication's runs
   of steps, with the same additions in the same order as
   :func:`sim.model.generation.available_capacity`;
@@ -42,8 +43,9 @@ from sim.dispatch.adequacy import SLACK
 from sim.dispatch.balance import EPS_MW
 from sim.dispatch.runs import Steps, every_step, patch_all, ranges, unique
 from sim.dispatch.security import solve_secure
-from sim.model import cold, flows, generation, outside
+from sim.model import cold, flows, generation, outage_batch, outside
 from sim.model.balance import MAX_RUN_SHARE, fast_eligible, unshed
+from sim.model.generation import UnitTable
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, simulate, streams
 from sim.results.metrics import WINTER_MONTHS, ReplicationResult, evaluate, loss_stats
@@ -87,6 +89,7 @@ def eligible(static: Static) -> bool:
         and not static.reserve.any()
         and static.up_limit is None
         and not static.cuts
+        and units.n > 0
         and not units.held_out
         and not units.derating.any()
         and len(units.patterns) == 1
@@ -163,18 +166,21 @@ def _capacity(static: Static, start: int, stop: int) -> _Runs:
     T, R = clock.n_steps, stop - start
     drawn = cold.with_cold(units, clock, np.zeros(T) + static.cold_c, sc.generation.cold_outage_per_c)
     cap = np.where(units.group == 0, units.capacity_mw, 0.0)
-    at0 = np.zeros(units.n, dtype=np.int64)
-    keys, weights = [], []
-    for i, rep in enumerate(range(start, stop)):
-        t, u, up, first = generation.sample_outages(drawn, clock.horizon_h, streams(sc.seed, rep)["outages"])
-        # Step 0 (the units up at time 0, then changes in it), then each step of a change.
-        keys += [at0 + i * (T + 1), np.minimum(clock.step_of(t), T) + i * (T + 1)]
-        weights += [cap * first, np.where(up, 1.0, -1.0) * cap[u]]
-    key = np.concatenate(keys)  # non-decreasing
+    rep, t, u, up, first = _outages(
+        drawn, clock.horizon_h, [streams(sc.seed, r)["outages"] for r in range(start, stop)]
+    )
+    # Step 0 (the units up at time 0, then changes in it), then each step of a
+    # change, replication by replication.
+    key = np.concatenate(
+        [np.repeat(np.arange(R) * (T + 1), units.n), rep * (T + 1) + np.minimum(clock.step_of(t), T)]
+    )
+    order = np.argsort(key, kind="stable")
+    weights = np.concatenate([(cap * first).ravel(), np.where(up, 1.0, -1.0) * cap[u]])[order]
+    key = key[order]
     new = np.empty(key.size, dtype=bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
-    acc = np.bincount(np.cumsum(new) - 1, np.concatenate(weights))
+    acc = np.bincount(np.cumsum(new) - 1, weights)
     key = key[new]
     rep, step = np.divmod(key, T + 1)
     bounds = np.searchsorted(rep, np.arange(R + 1))
@@ -185,6 +191,16 @@ def _capacity(static: Static, start: int, stop: int) -> _Runs:
     # No level is -0.0 (a sum from 0.0 of capacities), so ``0.0 + level`` of
     # available_capacity leaves it as it is.
     return _Runs(rep, step, ends - step, level)
+
+
+def _outages(units: UnitTable, horizon_h: float, rngs: list[np.random.Generator]) -> tuple[np.ndarray, ...]:
+    """``(rep, time_h, unit, up, up0)`` of :func:`~sim.model.outage_batch.sample_chunk`,
+    one replication at a time where it does not apply."""
+    if outage_batch.covers(units):
+        return outage_batch.sample_chunk(units, horizon_h, rngs)
+    drawn = [generation.sample_outages(units, horizon_h, rng) for rng in rngs]
+    rep = np.repeat(np.arange(len(rngs)), [d[0].size for d in drawn])
+    return rep, *(np.concatenate([d[j] for d in drawn]) for j in range(3)), np.array([d[3] for d in drawn])
 
 
 @dataclass

@@ -16,6 +16,7 @@ from conftest import DATA, EXAMPLE, ROOT
 
 from sim.experiments import adequacy_batch, ensemble
 from sim.experiments.ensemble import KEEP_RECORDS, run_chunk, run_ensemble
+from sim.model import outage_batch
 from sim.model.replication import prepare
 from sim.scenario.load import load_scenario
 
@@ -138,3 +139,16 @@ def test_the_regular_path_can_be_forced(monkeypatch):
     monkeypatch.setattr(adequacy_batch, "ENABLED", False)
     assert adequacy_batch.eligible(st)
     assert adequacy_batch.run_batch(st, 0, 25, KEEP_RECORDS) is None
+
+
+def test_outages_drawn_one_replication_at_a_time_give_the_same_batch(monkeypatch):
+    sc = load_scenario(COPT)
+
+    def run():
+        return run_ensemble(sc, replications=30, seed=4, workers=1, progress=False)
+
+    together = run()
+    monkeypatch.setattr(outage_batch, "covers", lambda units: False)
+    batch, regular = _both(monkeypatch, run)
+    assert_same_ensembles(batch, together)
+    assert_same_ensembles(batch, regular)
