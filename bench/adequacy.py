@@ -1,8 +1,9 @@
 """The adequacy fast path against a bare numpy Monte Carlo of the same system.
 
 The IEEE RTS-79 generation and load (:mod:`rts79`), a single zone without
-mining: gridshed's whole ensemble (``run_ensemble`` on one core: simulation,
-fast-path balance, metrics, moments of the time series) against a sequential
+mining: gridshed's whole ensemble (``run_ensemble`` on one core, which takes
+the adequacy batch path of :mod:`sim.experiments.adequacy_batch`: outages,
+balance, metrics, moments of the time series) against a sequential
 Monte Carlo written here in plain numpy (two-state Markov units with
 exponential up and down times, hourly load, LOLE and EUE counted), in CPU
 milliseconds per sample year. Both are checked against the exact LOLE and EUE

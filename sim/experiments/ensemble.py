@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.runs import Steps, union
+from sim.experiments.adequacy_batch import run_batch
 from sim.experiments.result import EnsembleResult
 from sim.experiments.seriesfile import SeriesWriter
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, default_workers, stop_pool, worker_init
@@ -148,7 +149,10 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
     rows, events, facilities, kept = [], [], [], []
     runs: dict[str, list[Steps]] = {name: [] for name in SERIES}
     sim_events = 0
-    for rep in range(start, stop):
+    batch = None if keep_series else run_batch(static, start, stop, KEEP_RECORDS)
+    if batch is not None:  # an adequacy case, all at once: the same numbers
+        rows, events, facilities, sim_events = batch.rows, batch.events, batch.facilities, batch.sim_events
+    for rep in range(start, stop) if batch is None else ():
         res = replicate(static, rep, keep_records=rep < KEEP_RECORDS)
         rows.append({"replication": rep, **res.summary})
         for series in (res.zone_series, res.relief_series, res.link_series):
@@ -160,7 +164,10 @@ def run_chunk(static: Static, index: int, start: int, stop: int, keep_series: bo
         if keep_series:
             kept.append({**res.zone_series, **res.relief_series, **res.link_series})
         sim_events += res.sim_events
-    moments = {name: run_moments(runs[name]) for name in SERIES}
+    if batch is None:
+        moments = {name: run_moments(runs[name]) for name in SERIES}
+    else:
+        moments = {name: RunMoments(*batch.moments[name], static.clock.n_steps) for name in SERIES}
     return Chunk(index, rows, moments, events, facilities, kept, sim_events)
 
 

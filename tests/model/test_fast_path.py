@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sim.dispatch import balance as dispatch_balance
 from sim.dispatch.runs import Steps, patch, spikes, unique, zone_sum
+from sim.experiments import adequacy_batch
 from sim.experiments.ensemble import run_ensemble, run_moments
 from sim.model import balance as model_balance
 from sim.model.balance import dispatch, dispatch_runs
@@ -75,6 +76,7 @@ def _ensemble(path, overrides, seed, general):
         return run_ensemble(sc, replications=60, seed=seed, workers=1, progress=False)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(metrics, "dispatch_runs", functools.partial(dispatch_runs, fast=False))
+        mp.setattr(adequacy_batch, "ENABLED", False)  # one replication at a time
         return run_ensemble(sc, replications=60, seed=seed, workers=1, progress=False)
 
 
