@@ -167,6 +167,10 @@ class UnitDraws:
         self._rng, self._n = rng, n
         self._rows = rng.standard_exponential((ROUNDS_BLOCK, n))
 
+    def round_block(self) -> np.ndarray:
+        """The first :data:`ROUNDS_BLOCK` rounds of every unit (rounds x units)."""
+        return self._rows[:ROUNDS_BLOCK]
+
     def round(self, r: int, units: np.ndarray) -> np.ndarray:
         """Variates of round ``r`` for ``units`` (indices)."""
         while r >= self._rows.shape[0]:

@@ -6,9 +6,10 @@ same generator, in the same order, and the same floating-point operations),
 for a unit table without warp of operating time: the rounds of residual times
 are taken for all the replications side by side, so numpy's cost per call is
 paid once a round, not once a round per replication. Each replication still
-draws its own exponentials, one call a round of the size of its units still
-inside the horizon, as :func:`~sim.model.generation._renewals` draws them
-(its rounds in numpy and its last rounds in Python floats draw alike).
+reads its own variates, a column per unit (:class:`~sim.model.generation.UnitDraws`,
+drawn from its generator right after the initial states), as
+:func:`~sim.model.generation._renewals` reads them (its rounds in numpy and its
+last rounds in Python floats alike).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def sample_chunk(
     p_up = np.ones(n)
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up0 = np.array([rng.random(n) < p_up for rng in rngs]).reshape(R, n)
+    draws = [generation.UnitDraws(n, rng) for rng in rngs]
+    first = np.stack([d.round_block() for d in draws]) if R else np.zeros((0, 0, n))
     active = np.tile(np.flatnonzero(finite), R)
     rep = np.repeat(np.arange(R), np.count_nonzero(finite))
     state = up0[rep, active]
@@ -46,8 +49,13 @@ def sample_chunk(
     times, who, reps, odd = [], [], [], []
     r = 0
     while active.size:
-        counts = np.bincount(rep, minlength=R)
-        e = np.concatenate([rngs[i].standard_exponential(c) for i, c in enumerate(counts.tolist()) if c])
+        if r < first.shape[1]:
+            e = first[rep, r, active]
+        else:  # past the first block: each replication extends its own columns
+            e = np.empty(active.size)
+            for i in np.unique(rep).tolist():
+                mine = rep == i
+                e[mine] = draws[i].round(r, active[mine])
         t = t + e * now
         keep = t < horizon_h
         if not keep.all():
