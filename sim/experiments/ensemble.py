@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.runs import Steps, union
-from sim.experiments.result import EnsembleResult
+from sim.experiments.precision import Precision
+from sim.experiments.result import EnsembleResult, metric_estimate
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, stop_pool, worker_init
 from sim.model.openloop import open_loop_signals
 from sim.model.replication import Static, prepare, simulate
@@ -186,7 +187,9 @@ def default_workers() -> int:
 Progress = Callable[[int], None]
 
 
-def _progress(total: int, enabled: bool | None) -> tuple[Progress, Callable[[], None]]:
+def _progress(total: int, enabled: bool | Progress | None) -> tuple[Progress, Callable[[], None]]:
+    if callable(enabled):  # the caller's own bar (the command line's, over the whole command)
+        return enabled, (lambda: None)
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
@@ -204,9 +207,10 @@ def run_ensemble(
     workers: int | None = None,
     executor: str = "process",
     scheduler: str | None = None,
-    progress: bool | None = None,
+    progress: bool | Progress | None = None,
     keep_timeseries: bool = False,
     precision_mw: float | None = None,
+    precision: Sequence[Precision] = (),
     max_replications: int = 100_000,
     static: Static | None = None,
 ) -> EnsembleResult:
@@ -214,10 +218,17 @@ def run_ensemble(
 
     ``executor``: ``process`` (local processes, ``workers`` of them, default all
     cores; 1 runs in this process) or ``dask`` (a ``dask.distributed`` cluster
-    at ``scheduler``, or a new local one). ``precision_mw``: keep adding
-    replications, a batch at a time, until the 95 % interval of mean relief is
-    at most that wide on each side.
+    at ``scheduler``, or a new local one). ``progress``: a bar (True), none
+    (False), one if standard error is a terminal (None), or a function called
+    with the number of replications each time some finish. ``precision``: keep
+    adding replications, doubling up to a chunk boundary, up to
+    ``max_replications``, until every target is met (:class:`Precision`: the 95 %
+    interval's half-width of a metric, absolute or relative to its mean);
+    ``precision_mw`` is ``Precision("relief_mw", precision_mw)``.
     """
+    targets = list(precision)
+    if precision_mw is not None:
+        targets.append(Precision("relief_mw", precision_mw))
     updates: dict[str, Any] = {}
     if replications is not None:
         updates["replications"] = replications
@@ -233,10 +244,9 @@ def run_ensemble(
         total = sc.replications
         update, close = _progress(total, progress)
         merged = runner.run(0, total, update)
-        if precision_mw is not None:
+        if targets:
             while total < max_replications:
-                rel = estimate(np.array([r["relief_mw"] for r in merged.rows]))
-                if rel.n > 1 and (rel.ci95_high - rel.mean) <= precision_mw:
+                if all(_met(t, merged.rows, sc.seed) for t in targets):
                     break
                 # Double, ending on a chunk boundary so chunks line up with a fixed run.
                 stop = -(-(2 * total) // CHUNK) * CHUNK
@@ -259,6 +269,12 @@ def run_ensemble(
         sim_events=merged.sim_events,
         series=merged.series,
     )
+
+
+def _met(target: Precision, rows: list[dict[str, float]], seed: int) -> bool:
+    """Whether ``target`` is met by the replications ``rows`` so far."""
+    values = [r[target.metric] for r in rows]
+    return target.met(metric_estimate(values, target.metric, seed))
 
 
 @dataclass

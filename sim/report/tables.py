@@ -3,12 +3,19 @@
 Numbers are shown with thousands separators and a fixed number of decimals;
 a missing or non-finite value is ``-``. Metric labels and decimals come from
 :data:`sim.vocab.METRICS`.
+
+Tables for the terminal are drawn by rich (:func:`render`) to fit its width
+(``COLUMNS`` if set): cells wrap, and a table too wide even so is turned so that
+its rows become columns. Sign conventions, said in each table's title:
+differences against a baseline are *this minus the baseline*; the crackdown's
+effect is *positive where the crackdown helps* (more relief, less mining load,
+less load shedding: :func:`helps`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sim.vocab import label, metric
@@ -35,6 +42,17 @@ DEFINITIONS = {
 LABEL_WIDTH = 32
 #: Decimals of paired differences in the baseline table.
 DIFF_DIGITS = 1
+#: Metrics of which more is better (for the others, among the paired
+#: differences, less is better: load shedding, mining load on the grid).
+HIGHER_IS_BETTER = frozenset({"relief_mw", "relief_accounting_mw", "relief_before_after_mw"})
+#: Title of the crackdown's effect, saying its sign convention.
+CRACKDOWN_TITLE = (
+    "Crackdown effect, paired with the same scenario without the crackdown "
+    "(positive = the crackdown helps: more relief, less mining load, less load shedding)"
+)
+
+Block = tuple[str, list[str], list[list[str]]]
+"""A titled table: title, header, rows (the first column names the rows)."""
 
 
 def num(x: Any, digits: int = 0, sign: bool = False) -> str:
@@ -87,65 +105,133 @@ def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def result_table(summary: dict[str, Any]) -> str:
-    """The short table ``gridshed run`` prints: mean and 95 % interval of the
-    :data:`RUN_TABLE` metrics (in their units), then the target check."""
-    lines = [f"{'':{LABEL_WIDTH}} {'mean':>12} {'95% interval':>24}"]
+def helps(key: str, on_minus_off: float) -> float:
+    """How much the crackdown helps on ``key``, given (with the crackdown) minus
+    (without it): as is for metrics of which more is better, negated for the others."""
+    value = on_minus_off if key.split(".", 1)[0] in HIGHER_IS_BETTER else -on_minus_off
+    return value + 0.0  # no -0.0
+
+
+def render(blocks: Iterable[Block], width: int | None = None) -> str:
+    """Titled tables for the terminal, ``width`` columns wide at most (default:
+    the terminal's, ``COLUMNS`` if set, else 80): the first column left-aligned,
+    the others right-aligned, cells wrapped where needed; a table that would not
+    fit even so is transposed (its columns become rows)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, highlight=False, emoji=False, markup=False)
+    for n, (title, head, body) in enumerate(blocks):
+        if n:
+            console.print()
+        if title:
+            console.print(title, overflow="fold")
+        table = _rich_table(head, body)
+        if _natural_width(head, body) > console.width and len(body) + 1 < len(head):
+            table = _rich_table(*_transposed(head, body))
+        console.print(table)
+    return out.getvalue().rstrip() + "\n"
+
+
+def _natural_width(head: Sequence[str], body: Sequence[Sequence[str]]) -> int:
+    """Width of a table whose cells are not wrapped (two spaces between columns)."""
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def _transposed(head: list[str], body: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Columns as rows: the first column's cells become the header."""
+    cols = list(zip(head, *body, strict=True))
+    return ["", *cols[0][1:]], [list(c) for c in cols[1:]]
+
+
+def _rich_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    for i, h in enumerate(head):
+        table.add_column(str(h), justify="left" if i == 0 else "right", overflow="fold")
+    for row in body:
+        table.add_row(*(str(c) for c in row))
+    return table
+
+
+def result_block(summary: dict[str, Any]) -> Block:
+    """The table ``gridshed run`` prints: mean and 95 % interval of the
+    :data:`RUN_TABLE` metrics (in their units), then the relief by definition."""
+    rows = []
     for key in RUN_TABLE:
         e = summary.get(key)
         if e is None:
             continue
         d = metric(key).digits
-        span = interval(e["ci95_low"], e["ci95_high"], d)
-        lines.append(f"{label(key):{LABEL_WIDTH}} {num(e['mean'], d):>12} {span:>24}")
-    lines += relief_lines(summary)
+        rows.append([label(key), num(e["mean"], d), interval(e["ci95_low"], e["ci95_high"], d)])
+    rows += relief_rows(summary)
+    return "", ["", "mean", "95% interval"], rows
+
+
+def target_line(summary: dict[str, Any]) -> str:
+    """The target check in one sentence, or ``""`` without a target."""
     t = summary.get("target")
-    if t:
-        p = t["probability_within"]
-        lines.append("")
-        lines.append(
-            f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW by {t['by'][:10]} "
-            f"({DEFINITIONS[t.get('definition', 'accounting')]}): "
-            f"{t['verdict'].upper()}; P(relief within band) = {p['mean']:.2f} "
-            f"[{p['ci95_low']:.2f}, {p['ci95_high']:.2f}]"
-        )
-    return "\n".join(lines)
+    if not t:
+        return ""
+    p = t["probability_within"]
+    return (
+        f"target {t['relief_mw']:.0f} +- {t['tolerance_mw']:.0f} MW by {t['by'][:10]} "
+        f"({DEFINITIONS[t.get('definition', 'accounting')]}): "
+        f"{t['verdict'].upper()}; P(relief within band) = {p['mean']:.2f} "
+        f"[{p['ci95_low']:.2f}, {p['ci95_high']:.2f}]"
+    )
 
 
-def relief_lines(summary: dict[str, Any]) -> list[str]:
+def result_table(summary: dict[str, Any], width: int | None = None) -> str:
+    """:func:`result_block` and :func:`target_line`, for the terminal."""
+    text = render([result_block(summary)], width)
+    line = target_line(summary)
+    return text + (f"\n{line}\n" if line else "")
+
+
+def relief_rows(summary: dict[str, Any]) -> list[list[str]]:
     """Rows of the run table for the relief by each definition (the verdict's
     marked) and the share of licensed miners gone beside the reported share."""
     r, gone = summary.get("relief"), summary.get("licensed_left")
     if not r or not gone:
         return []
-    lines = [f"relief by definition, {r['by'][:10]}:"]
+    rows = [[f"relief by definition, {r['by'][:10]}:", "", ""]]
     for key in ("before_after", "accounting", "counterfactual"):
         e = r.get(key)
         name = f"  {DEFINITIONS[key]}" + (" (verdict)" if key == r["definition"] else "")
         if e is None:
-            lines.append(f"{name:{LABEL_WIDTH}} {'-':>12} {'(run with --counterfactual)':>24}")
+            rows.append([name, "-", "(run with --counterfactual)"])
             continue
-        span = interval(e["ci95_low"], e["ci95_high"])
-        lines.append(f"{name:{LABEL_WIDTH}} {num(e['mean']):>12} {span:>24}")
-    lines.append(f"licensed miners gone abroad by {gone['by'][:10]}:")
+        rows.append([name, num(e["mean"]), interval(e["ci95_low"], e["ci95_high"])])
+    rows.append([f"licensed miners gone abroad by {gone['by'][:10]}:", "", ""])
     for key, what in (("share", "share of count"), ("share_mw", "share of MW")):
         e = gone[key]
-        span = interval(e["ci95_low"], e["ci95_high"], 2)
-        lines.append(f"{'  ' + what:{LABEL_WIDTH}} {num(e['mean'], 2):>12} {span:>24}")
+        rows.append([f"  {what}", num(e["mean"], 2), interval(e["ci95_low"], e["ci95_high"], 2)])
     if gone.get("reported_share") is not None:
-        lines.append(f"{'  reported (unverified claim)':{LABEL_WIDTH}} {num(gone['reported_share'], 2):>12}")
-    return lines
+        rows.append(["  reported (unverified claim)", num(gone["reported_share"], 2), ""])
+    return rows
 
 
-def baseline_table(b: dict[str, Any]) -> str:
-    """This scenario minus the baseline, per metric, with 95 % intervals
-    (``b``: a run summary's ``baseline``, see :func:`sim.results.paired.baseline_summary`)."""
-    lines = [
-        f"paired difference: this minus {b['scenario']} (common random numbers)",
-        f"{'':{LABEL_WIDTH}} {'this':>12} {'baseline':>12} {'difference':>12} {'95% interval':>24}",
-    ]
+def baseline_block(b: dict[str, Any], crackdown: bool = False) -> Block:
+    """This scenario against the baseline, per metric, with 95 % intervals (``b``:
+    a run summary's ``baseline``, see :func:`sim.results.paired.baseline_summary`).
+    ``crackdown``: the baseline is this scenario without the crackdown, and the
+    difference is shown as how much the crackdown helps (:func:`helps`)."""
+    rows = []
     for key, d in b["difference"].items():
-        span = interval(d["ci95_low"], d["ci95_high"], DIFF_DIGITS)
-        this, base, diff = (num(d[k], DIFF_DIGITS) for k in ("this", "baseline", "mean"))
-        lines.append(f"{key:{LABEL_WIDTH}} {this:>12} {base:>12} {diff:>12} {span:>24}")
-    return "\n".join(lines)
+        lo, hi, mean = d["ci95_low"], d["ci95_high"], d["mean"]
+        if crackdown:
+            lo, hi = sorted((helps(key, lo), helps(key, hi)))
+            mean = helps(key, mean)
+        cells = [num(d["this"], DIFF_DIGITS), num(d["baseline"], DIFF_DIGITS), num(mean, DIFF_DIGITS, True)]
+        rows.append([label(key), *cells, interval(lo, hi, DIFF_DIGITS, True)])
+    if crackdown:
+        head = ["", "with crackdown", "without", "crackdown helps by", "95% interval"]
+        return CRACKDOWN_TITLE + " (common random numbers)", head, rows
+    title = f"Paired difference: this minus {b['scenario']} (common random numbers)"
+    return title, ["", "this", "baseline", "difference", "95% interval"], rows
