@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sim.cli import options as opt
+from sim.cli.progress import GUESS_S
 from sim.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -139,7 +140,8 @@ def calibrate_command(
     with the posterior medians) and figures/. The same seed gives the same
     posterior with any executor and number of workers.
     """
-    bar = opt.command_bar(quiet, progress)
+    guesses = {"prior sample": PRIOR_SAMPLE_S, "inference": GUESS_S, "writing": WRITE_S}
+    bar = opt.command_bar(quiet, progress, guesses)
     with bar:
         folder, s = _calibrate(job, population, generations, draws, figures, bar)
 

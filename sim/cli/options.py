@@ -205,13 +205,14 @@ def output_folder(parent: Path, name: str, overwrite: bool, quiet: bool = False)
         yield folder
 
 
-def command_bar(quiet: bool, progress: bool | None) -> CommandBar:
+def command_bar(quiet: bool, progress: bool | None, guesses: dict[str, float] | None = None) -> CommandBar:
     """The one progress bar of a command (:class:`sim.cli.progress.CommandBar`):
     none with ``quiet``, else as ``--progress/--no-progress`` says (default: if
-    standard error is a terminal), in its set-up phase."""
+    standard error is a terminal), in its set-up phase; ``guesses``: the phases
+    that follow, as :meth:`~sim.cli.progress.CommandBar.for_command` takes them."""
     from sim.cli.progress import CommandBar
 
-    return CommandBar.for_command(False if quiet else progress)
+    return CommandBar.for_command(False if quiet else progress, guesses)
 
 
 def finish(bar: CommandBar, folder: Path, quiet: bool, text: Callable[[], str]) -> None:

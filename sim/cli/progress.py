@@ -100,13 +100,14 @@ class CommandBar:
     """
 
     @classmethod
-    def for_command(cls, enabled: bool | None, setup_s: float = SETUP_S) -> CommandBar:
-        """A bar in its set-up phase, with a first guess of what follows
-        (:data:`GUESS_S`) until :meth:`plan` replaces it."""
+    def for_command(cls, enabled: bool | None, guesses: dict[str, float] | None = None) -> CommandBar:
+        """A bar in its set-up phase, with a first guess of the phases that follow
+        (``{name: seconds}``, default: simulating :data:`GUESS_S`, writing half
+        that) until :meth:`plan` replaces it."""
         bar = cls(enabled)
-        bar.plan("set-up", setup_s)
-        bar.plan("simulating", GUESS_S)
-        bar.plan("writing", GUESS_S / 2)
+        bar.plan("set-up", SETUP_S)
+        for name, seconds in (guesses or {"simulating": GUESS_S, "writing": GUESS_S / 2}).items():
+            bar.plan(name, seconds)
         bar.start("set-up")
         return bar
 

@@ -231,7 +231,7 @@ def baseline_block(b: dict[str, Any], crackdown: bool = False) -> Block:
         cells = [num(d["this"], DIFF_DIGITS), num(d["baseline"], DIFF_DIGITS), num(mean, DIFF_DIGITS, True)]
         rows.append([label(key), *cells, interval(lo, hi, DIFF_DIGITS, True)])
     if crackdown:
-        head = ["", "with crackdown", "without", "crackdown helps by", "95% interval"]
+        head = ["", "with", "without", "helps by", "95% interval"]
         return CRACKDOWN_TITLE + " (common random numbers)", head, rows
     title = f"Paired difference: this minus {b['scenario']} (common random numbers)"
     return title, ["", "this", "baseline", "difference", "95% interval"], rows
