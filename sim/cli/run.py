@@ -109,9 +109,16 @@ def run(
                 extra = _baseline(result, base_sc, counterfactual, shared)
             bar.start("writing")
             written = write_run(result, folder, figures=figures, extra=extra)
+        if not quiet:  # the intervals are computed again for the table: still under the bar
+            table, warnings = _report(result, extra, counterfactual, targets)
+    if not quiet:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
 
     def text() -> str:
-        return _report(result, extra, counterfactual, targets, bar.elapsed, written)
+        sc = result.scenario
+        head = f"{sc.name}: {result.n:,} replications, seed {sc.seed}, {bar.elapsed:.1f} s"
+        return f"{head}\n{table}\n\nwritten to {written}"
 
     opt.finish(bar, written, quiet, text)
 
@@ -133,28 +140,17 @@ def _baseline(
 
 
 def _report(
-    result: EnsembleResult,
-    extra: dict[str, Any] | None,
-    counterfactual: bool,
-    targets: list[Precision],
-    elapsed: float,
-    written: Path,
-) -> str:
-    """What the run prints: the table, the baseline's, warnings about loose
-    intervals or unmet precision (on standard error), the folder."""
+    result: EnsembleResult, extra: dict[str, Any] | None, counterfactual: bool, targets: list[Precision]
+) -> tuple[str, list[str]]:
+    """What the run prints: its table and the baseline's; and its warnings about
+    loose intervals or unmet precision (for standard error)."""
     from sim.report.tables import baseline_block, render, result_table
 
     summary = result.summary()
-    lines = [
-        f"{result.scenario.name}: {result.n:,} replications, seed {result.scenario.seed}, {elapsed:.1f} s"
-    ]
-    lines.append(result_table({**summary, **(extra or {})}).rstrip("\n"))
+    table = result_table({**summary, **(extra or {})}).rstrip("\n")
     if extra:
-        lines += ["", render([baseline_block(extra["baseline"], crackdown=counterfactual)]).rstrip("\n")]
-    for warning in precision_warnings(result, summary, targets):
-        click.echo(f"warning: {warning}", err=True)
-    lines.append(f"\nwritten to {written}")
-    return "\n".join(lines)
+        table += "\n\n" + render([baseline_block(extra["baseline"], crackdown=counterfactual)]).rstrip("\n")
+    return table, precision_warnings(result, summary, targets)
 
 
 def precision_warnings(
