@@ -15,6 +15,7 @@ the clock (:attr:`CommandBar.elapsed` is the whole command's time either way).
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -39,6 +40,8 @@ STEP_ZONE_S = 1.6e-6
 #: Guess of the simulation's and the writing's seconds, until the scenario is
 #: loaded and they can be estimated (estimate).
 GUESS_S = 10.0
+#: Bounds of :meth:`CommandBar.pace`.
+PACE_LIMITS = (0.5, 4.0)
 #: Seconds between redraws.
 REDRAW_S = 0.5
 #: Share of a phase's estimate the bar may fill before the phase ends.
@@ -85,6 +88,8 @@ class _Phase:
     """Estimated duration (for counted phases, until items have been counted)."""
     items: int = 0
     unit: str = ""
+    prior_per_item: float = 0.0
+    """Estimated seconds per item, as planned."""
     note: str = ""
     done: int = 0
     started: float | None = None
@@ -133,11 +138,12 @@ class CommandBar:
         """Announce a phase: ``seconds`` its estimated duration; ``items``, if
         given, the count it advances through (``seconds`` is then per item)."""
         with self._lock:
+            per = seconds if items else 0.0
             for p in self.phases:
                 if p.name == name:
-                    p.seconds, p.items, p.unit = seconds * (items or 1), items, unit
+                    p.seconds, p.items, p.unit, p.prior_per_item = seconds * (items or 1), items, unit, per
                     return
-            self.phases.append(_Phase(name, seconds * (items or 1), items, unit))
+            self.phases.append(_Phase(name, seconds * (items or 1), items, unit, per))
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -202,8 +208,13 @@ class CommandBar:
         return time.perf_counter() - self.started
 
     def remaining(self) -> float:
-        """Estimated seconds left: the current phase's rest, then the phases to come."""
+        """Estimated seconds left: the current phase's rest, then the phases to come,
+        their estimates scaled by the square root of how much slower (or faster)
+        than estimated this machine has counted items so far (:meth:`pace`)."""
         now = time.perf_counter()
+        # Halfway (geometrically) to the measured pace: simulating uses every core,
+        # writing one, so a busy machine slows writing less than simulating.
+        pace = math.sqrt(self.pace(now))
         with self._lock:
             left = 0.0
             for p in self.phases:
@@ -214,10 +225,26 @@ class CommandBar:
                     if p.items and p.done:
                         left += spent / p.done * max(p.items - p.done, 0)
                     else:
-                        left += max(p.seconds - spent, (1 - CAP) * p.seconds)
+                        left += max(p.seconds * pace - spent, (1 - CAP) * p.seconds * pace)
                 elif p.started is None:
-                    left += p.seconds
+                    left += p.seconds * pace
             return left
+
+    def pace(self, now: float | None = None) -> float:
+        """Measured over estimated time per item in the counted phases so far (1
+        before any item), within :data:`PACE_LIMITS`: a busy or slow machine runs
+        everything slower than the estimates."""
+        now = time.perf_counter() if now is None else now
+        measured = estimated = 0.0
+        with self._lock:
+            for p in self.phases:
+                if p.items and p.done and p.started is not None and p.prior_per_item > 0:
+                    measured += (p.ended if p.ended is not None else now) - p.started
+                    estimated += p.prior_per_item * p.done
+        if estimated <= 0:
+            return 1.0
+        low, high = PACE_LIMITS
+        return min(max(measured / estimated, low), high)
 
     # ------------------------------------------------------------------ drawing
 

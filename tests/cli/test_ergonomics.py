@@ -6,6 +6,7 @@ terminal with one sign convention, precision targets and warnings, validate
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -98,18 +99,29 @@ def test_the_time_left_is_the_items_left_at_the_measured_rate_plus_the_phases_to
     assert bar.remaining() == pytest.approx(2.0 + 10.0 + 5.0)
     clock.now = 2.0
     bar.start("simulating")  # set-up took 2 s
-    clock.now = 4.0
-    bar.advance(50)  # 2 s for 50: 0.04 s each
-    assert bar.remaining() == pytest.approx(50 * 0.04 + 5.0)
-    clock.now = 7.0
-    bar.advance(50)
+    clock.now = 6.0
+    bar.advance(20)  # 4 s for 20: 0.2 s each, twice the estimate: writing will be slower too
+    assert bar.pace() == pytest.approx(2.0)
+    assert bar.remaining() == pytest.approx(80 * 0.2 + math.sqrt(2.0) * 5.0)
+    clock.now = 12.0
+    bar.advance(80)  # 10 s for 100 in all: as estimated
     bar.start("writing")
-    clock.now = 9.0
+    assert bar.pace() == pytest.approx(1.0)
+    clock.now = 14.0
     assert bar.remaining() == pytest.approx(3.0)
-    clock.now = 20.0  # longer than estimated: a little is always left until it ends
+    clock.now = 30.0  # longer than estimated: a little is always left until it ends
     assert 0 < bar.remaining() < 1.0
     bar.close()
-    assert bar.remaining() == 0 and bar.elapsed == 20.0
+    assert bar.remaining() == 0 and bar.elapsed == 30.0
+
+
+def test_the_pace_is_bounded():
+    bar = CommandBar(enabled=False)
+    assert bar.pace() == 1.0  # nothing counted yet
+    bar.plan("simulating", 1.0, items=10)
+    bar.start("simulating")
+    bar.advance(10)  # at once: far faster than estimated
+    assert bar.pace() == progress_module.PACE_LIMITS[0]
 
 
 def test_a_phase_with_more_items_than_planned_doubles_its_count(clock):
