@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sim.cli import options as opt
+from sim.vocab import HEADLINE
 
 if TYPE_CHECKING:
     from sim.experiments.precision import Precision
@@ -30,14 +31,15 @@ if TYPE_CHECKING:
     metavar="METRIC=VALUE[%]",
     help="Add replications (doubling, up to 100,000) until the 95% interval of a headline metric "
     "is at most VALUE either side of the mean, in the metric's unit (eue_mwh=50) or in % of the "
-    "mean (eue_mwh=5%); repeat for several metrics. A bare VALUE is relief_mw=VALUE.",
+    f"mean (eue_mwh=5%); repeat for several metrics. METRIC: {', '.join(HEADLINE)}. "
+    "A bare VALUE is relief_mw=VALUE.",
 )
 @opt.baseline("Another scenario run with the same seed: paired differences (this minus baseline).")
 @click.option(
     "--counterfactual",
     is_flag=True,
     help="Also run the scenario without the crackdown (common random numbers) as the baseline: "
-    "adds the counterfactual relief.",
+    "adds the counterfactual relief, and a table of how much the crackdown helps (positive = it helps).",
 )
 @opt.figures("Write PNG figures.")
 @opt.quiet()

@@ -38,8 +38,6 @@ DEFINITIONS = {
     "accounting": "accounting",
     "counterfactual": "counterfactual",
 }
-#: Width of the label column of the run tables (characters).
-LABEL_WIDTH = 32
 #: Decimals of paired differences in the baseline table.
 DIFF_DIGITS = 1
 #: Metrics of which more is better (for the others, among the paired
@@ -75,22 +73,6 @@ def ci(row: Mapping[str, Any], key: str, digits: int = 0) -> str:
         return "-"
     lo, hi = row.get(f"{key}.ci95_low"), row.get(f"{key}.ci95_high")
     return f"{num(row[key], digits)} {interval(lo, hi, digits)}"
-
-
-def text_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    """A plain-text table: the first column left-aligned, the others right-aligned,
-    a rule under the header."""
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
-    lines = []
-    for r, row in enumerate([head, *body]):
-        cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if r == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def md_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
@@ -189,8 +171,11 @@ def target_line(summary: dict[str, Any]) -> str:
 
 def result_table(summary: dict[str, Any], width: int | None = None) -> str:
     """:func:`result_block` and :func:`target_line`, for the terminal."""
+    import shutil
+    import textwrap
+
     text = render([result_block(summary)], width)
-    line = target_line(summary)
+    line = textwrap.fill(target_line(summary), width or shutil.get_terminal_size().columns)
     return text + (f"\n{line}\n" if line else "")
 
 
