@@ -97,8 +97,10 @@ def helps(key: str, on_minus_off: float) -> float:
 def render(blocks: Iterable[Block], width: int | None = None) -> str:
     """Titled tables for the terminal, ``width`` columns wide at most (default:
     the terminal's, ``COLUMNS`` if set, else 80): the first column left-aligned,
-    the others right-aligned, cells wrapped where needed; a table that would not
-    fit even so is transposed (its columns become rows)."""
+    the others right-aligned. Numbers are never broken; headers and the first
+    column wrap at spaces. A table too wide is turned (columns as rows) if that
+    needs fewer parts, and cut into parts by columns, each repeating the first
+    column, as many as it takes."""
     import io
 
     from rich.console import Console
@@ -110,17 +112,61 @@ def render(blocks: Iterable[Block], width: int | None = None) -> str:
             console.print()
         if title:
             console.print(title, overflow="fold")
-        table = _rich_table(head, body)
-        if _natural_width(head, body) > console.width and len(body) + 1 < len(head):
-            table = _rich_table(*_transposed(head, body))
-        console.print(table)
+        widths, parts = _layout(head, body, console.width)
+        if len(head) > 2:
+            turned = _transposed(head, body)
+            turned_widths, turned_parts = _layout(*turned, console.width)
+            if len(turned_parts) < len(parts):
+                (head, body), widths, parts = turned, turned_widths, turned_parts
+        for k, cols in enumerate(parts):
+            if k:
+                console.print()
+            part_head, part_body = [head[c] for c in cols], [[row[c] for c in cols] for row in body]
+            wanted = [max(len(str(c)) for c in col) for col in zip(part_head, *part_body, strict=True)]
+            sizes = _spread([widths[c] for c in cols], wanted, console.width)
+            console.print(_rich_table(part_head, part_body, sizes))
     return out.getvalue().rstrip() + "\n"
 
 
-def _natural_width(head: Sequence[str], body: Sequence[Sequence[str]]) -> int:
-    """Width of a table whose cells are not wrapped (two spaces between columns)."""
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *body, strict=True)]
-    return sum(widths) + 2 * (len(widths) - 1)
+#: Narrowest the first column (row names) is made before a table is cut into
+#: parts, and narrower still if that saves a part.
+NAMES_MIN, NAMES_NARROW = 24, 14
+#: Characters between two columns (a divider and a space either side).
+GAP = 3
+
+
+def _widths(head: Sequence[str], body: Sequence[Sequence[str]], names: int = NAMES_MIN) -> list[int]:
+    """Each column's width: its widest cell, or its header's longest word; the
+    first column's at most ``names`` (it wraps at spaces) unless a word is longer."""
+    widths = []
+    for i, col in enumerate(zip(head, *body, strict=True)):
+        cells = max((len(str(c)) for c in col[1:]), default=0)
+        word = max((len(w) for c in (col if i == 0 else col[:1]) for w in str(c).split()), default=0)
+        widths.append(max(cells, word) if i else max(min(cells, names), word))
+    return widths
+
+
+def _layout(
+    head: Sequence[str], body: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], list[list[int]]]:
+    """Column widths, and the columns of each part of a table cut to ``width``
+    (each part starts with column 0); the names are made narrower (down to
+    :data:`NAMES_NARROW`) if that saves a part."""
+    best: tuple[list[int], list[list[int]]] | None = None
+    for names in (NAMES_MIN, NAMES_NARROW):
+        w = _widths(head, body, names)
+        parts: list[list[int]] = [[0]]
+        used = w[0]
+        for i in range(1, len(w)):
+            if len(parts[-1]) > 1 and used + GAP + w[i] > width:
+                parts.append([0])
+                used = w[0]
+            parts[-1].append(i)
+            used += GAP + w[i]
+        if best is None or len(parts) < len(best[1]):
+            best = (w, parts)
+    assert best is not None
+    return best
 
 
 def _transposed(head: list[str], body: list[list[str]]) -> tuple[list[str], list[list[str]]]:
@@ -129,13 +175,34 @@ def _transposed(head: list[str], body: list[list[str]]) -> tuple[list[str], list
     return ["", *cols[0][1:]], [list(c) for c in cols[1:]]
 
 
-def _rich_table(head: Sequence[str], body: Sequence[Sequence[str]]) -> Any:
+def _spread(widths: list[int], wanted: list[int], width: int) -> list[int]:
+    """Widen columns towards their ``wanted`` width (names and headers on one
+    line) with the room ``widths`` leave in ``width``: the names first, then the
+    other columns a character at a time in turn."""
+    out = list(widths)
+    room = width - sum(out) - GAP * (len(out) - 1)
+    extra = max(0, min(room, wanted[0] - out[0]))
+    out[0] += extra
+    room -= extra
+    while room > 0:
+        short = [i for i in range(1, len(out)) if out[i] < wanted[i]]
+        if not short:
+            break
+        for i in short[:room]:
+            out[i] += 1
+        room -= min(room, len(short))
+    return out
+
+
+def _rich_table(head: Sequence[str], body: Sequence[Sequence[str]], widths: Sequence[int]) -> Any:
+    """A rich table with columns of exactly ``widths`` (headers and names wrap in them)."""
     from rich import box
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
     for i, h in enumerate(head):
-        table.add_column(str(h), justify="left" if i == 0 else "right", overflow="fold")
+        justify = "left" if i == 0 else "right"
+        table.add_column(str(h), justify=justify, overflow="fold", width=widths[i])
     for row in body:
         table.add_row(*(str(c) for c in row))
     return table

@@ -13,6 +13,7 @@ import sys
 from types import SimpleNamespace
 
 import click
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import DATA, EXAMPLE
@@ -234,11 +235,31 @@ def test_compare_tables_fit_the_terminal(tmp_path, columns):
     lines = result.stdout.splitlines()[:-1]  # the last names the folder, a path that cannot wrap
     assert max(len(line) for line in lines) <= columns
     assert any(line.startswith("EUE (MWh)") for line in lines)  # the wide table turned: metrics as rows
+    for key in ("lole_h", "lolf", "peak_shortfall_mw"):  # no column lost
+        assert any(line.startswith(label(key)) for line in lines), key
+    table = pd.read_csv(tmp_path / "compare" / "comparison.csv")
+    for value in table["lole_h"]:
+        assert f" {value:,.1f}" in result.stdout
     assert "positive = the crackdown helps" in " ".join(result.stdout.split())
 
 
+def test_a_table_too_wide_either_way_is_cut_into_parts_that_fit():
+    from sim.report.tables import render
+
+    head = ["scenario", *(f"metric {i} (MWh) [95% CI]" for i in range(8))]
+    body = [[f"s{j}", *(f"{j:,}{i} [{i:,}, {j * 10_000:,}]" for i in range(8))] for j in range(9)]
+    text = render([("A wide table", head, body)], width=70)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 70
+    for j in range(9):  # every cell shown, once, unbroken
+        for i in range(8):
+            assert text.count(f"{j:,}{i} [{i:,}, {j * 10_000:,}]") == 1
+    assert sum(line.startswith("scenario") for line in lines) > 1  # parts, each naming the rows
+
+
 def test_sweep_labels_its_columns(tmp_path):
-    result = invoke("sweep", EXAMPLE, "--set", "enforcement.teams=1,2", *SMALL, "--out", tmp_path)
+    args = ["sweep", EXAMPLE, "--set", "enforcement.teams=1,2", *SMALL, "--out", tmp_path]
+    result = invoke(*args, env={"COLUMNS": "200"})  # headers on one line
     assert result.exit_code == 0, result.output
     assert "P(relief at least target - tolerance)" in result.stdout and "EUE (MWh)" in result.stdout
     assert "eue_mwh" not in result.stdout
