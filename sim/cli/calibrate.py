@@ -9,12 +9,21 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.cli import options as opt
+from sim.cli.progress import GUESS_S
 from sim.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from sim.cli.progress import CommandBar
+
+#: Estimated seconds of the prior sample, per particle of the inference, and of
+#: writing the folder and its figures (estimates, from the example's calibration
+#: on the 2-core development machine; the bar corrects them as it goes).
+PRIOR_SAMPLE_S, PARTICLE_S, WRITE_S, FIGURES_S = 5.0, 0.2, 1.0, 3.0
 
 
 @dataclass(frozen=True)
@@ -86,22 +95,23 @@ def _quiet_pyabc() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _bar(total: int, quiet: bool, unit: str, generations: int = 0) -> tuple[Any, Callable[..., None]]:
-    """A tqdm bar with an ETA and its update function (nothing if quiet)."""
-    if quiet:
-        return None, lambda *a: None
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, unit=unit, desc="prior sample" if generations else unit, leave=False)
+def _counter(bar: CommandBar, generations: int) -> Callable[[int, int | None], None]:
+    """The inference's ``progress(k, t)`` on the command's bar: the prior sample
+    (``t`` = -1, which sets the first epsilon and is not counted), then ``k`` more
+    particles accepted in generation ``t``."""
 
     def update(k: int, t: int | None = None) -> None:
+        if t is not None and t < 0:
+            if bar.current is None or bar.current.name != "prior sample":
+                bar.start("prior sample")
+            return
+        if bar.current is None or bar.current.name != "inference":
+            bar.start("inference")
         if t is not None:
-            bar.set_description("prior sample" if t < 0 else f"generation {t + 1}/{generations}")
-            if t < 0:
-                return  # the prior sample that sets the first epsilon is not a generation
-        bar.update(k)
+            bar.note(f"generation {t + 1}/{generations}")
+        bar.advance(k)
 
-    return bar, update
+    return update
 
 
 @click.command("calibrate")
@@ -110,7 +120,8 @@ def _bar(total: int, quiet: bool, unit: str, generations: int = 0) -> tuple[Any,
 @_count("--generations", least=1, what="Most generations")
 @_count("--draws", least=10, what="Posterior predictive draws")
 @opt.figures("Write figures/ (marginal and pairwise posteriors, held-out records).")
-@opt.quiet("No progress bar and no table.")
+@opt.quiet()
+@opt.PROGRESS
 def calibrate_command(
     job: Job,
     population: int | None,
@@ -118,6 +129,7 @@ def calibrate_command(
     draws: int | None,
     figures: bool,
     quiet: bool,
+    progress: bool | None,
 ) -> None:
     """Infer SCENARIO's unknowns from the records in CALIBRATION (ABC-SMC with pyabc).
 
@@ -128,23 +140,46 @@ def calibrate_command(
     with the posterior medians) and figures/. The same seed gives the same
     posterior with any executor and number of workers.
     """
+    guesses = {"prior sample": PRIOR_SAMPLE_S, "inference": GUESS_S, "writing": WRITE_S}
+    bar = opt.command_bar(quiet, progress, guesses)
+    with bar:
+        folder, s = _calibrate(job, population, generations, draws, figures, bar)
+
+    def text() -> str:
+        from sim.report.inference_tables import heldout_block, posterior_table
+
+        return f"{posterior_table(s)}\n\n{heldout_block(s)}\n\n{bar.elapsed:.0f} s; written to {folder}"
+
+    opt.finish(bar, folder, quiet, text)
+
+
+def _calibrate(
+    job: Job,
+    population: int | None,
+    generations: int | None,
+    draws: int | None,
+    figures: bool,
+    bar: CommandBar,
+) -> tuple[Path, dict[str, Any]]:
+    """Run the inference and write its folder; returns the folder and the summary."""
     from sim.experiments.inference.calibrate import calibrate, load
     from sim.report.figures import posterior as pf
     from sim.report.inference_folder import posterior_yaml, write_calibration
-    from sim.report.inference_tables import heldout_block, posterior_table
 
     _quiet_pyabc()
     scenario, calibration = job.scenario, job.calibration
     pmap, cal = load(scenario, calibration)  # bad files fail here, before any run
     n = population or cal.inference.population
     g = generations or cal.inference.generations
-    bar, update = _bar(n * g, quiet, "particle", generations=g)
+    bar.plan("prior sample", PRIOR_SAMPLE_S)
+    bar.plan("inference", PARTICLE_S, items=n * g, unit="particles")
+    bar.plan("writing", WRITE_S + (FIGURES_S if figures else 0.0))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "history.db"
         sizes = {"population": population, "generations": generations, "draws": draws}
+        update = _counter(bar, g)
         run = calibrate(scenario, calibration, db, **job.pool(), seed=job.seed, **sizes, progress=update)
-        if bar is not None:
-            bar.close()
+        bar.start("writing")
         s = run.summary
         folder = job.folder("calibration", s["scenario"])
         header = (
@@ -167,20 +202,20 @@ def calibrate_command(
             "prior_predictive": run.prior_draws,
         }
         write_calibration(folder, s, tables, db, yaml_text, figs if figures else None)
-    if not quiet:
-        click.echo(posterior_table(s))
-        click.echo("")
-        click.echo(heldout_block(s))
-        click.echo(f"\n{s['elapsed_s']['total']:.0f} s; written to {folder}")
+    return folder, s
 
 
 @click.command("sensitivity")
 @job("sensitivity", "Seed of SALib's sample and bootstrap (default: the scenario's).")
-@click.option("--method", type=click.Choice(["sobol", "morris"]), help="Default: the file's.")
+@click.option(
+    "--method",
+    type=click.Choice(["sobol", "morris"]),
+    help="Sobol' indices (variance-based) or Morris elementary effects (screening); default: the file's.",
+)
 @_count("--samples", least=4, what="Sobol' N or Morris trajectories")
 @_count("-n", "--replications", least=1, what="Replications per point")
 @opt.figures("Write figures/sensitivity.png.")
-@opt.quiet("No table.")
+@opt.quiet()
 def sensitivity_command(
     job: Job,
     method: str | None,
@@ -227,6 +262,8 @@ def sensitivity_command(
     figs = {"sensitivity": lambda: pf.indices(res.indices, labels, outputs)}
     tables = {"points": res.points, "indices": res.indices}
     write_sensitivity(folder, summary, tables, figs if figures else None)
-    if not quiet:
-        click.echo(sensitivity_block(summary))
-        click.echo(f"\n{res.elapsed_s:.0f} s; written to {folder}")
+    click.echo(
+        str(folder)
+        if quiet
+        else f"{sensitivity_block(summary)}\n\n{res.elapsed_s:.0f} s; written to {folder}"
+    )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sim.cli import options as opt
 from sim.errors import Problem, ScenarioError
-from sim.scenario.load import load_scenario
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
+#: Estimated seconds to write a comparison folder, and its figure (estimate,
+#: measured on the 2-core development machine).
+WRITE_S, FIGURE_S = 1.0, 3.0
 
 
 def _load_all(
@@ -18,6 +23,8 @@ def _load_all(
 ) -> tuple[list[Scenario], Scenario | None]:
     """Load every scenario and the baseline; one :class:`ScenarioError` lists all
     problems, including two files with one scenario name."""
+    from sim.scenario.load import load_scenario
+
     loaded: list[Scenario] = []
     problems: list[Problem] = []
     files: dict[str, Path] = {}
@@ -78,20 +85,32 @@ def compare_command(
     differences.csv (paired differences), replications.parquet, summary.json and
     comparison.png.
     """
-    from sim.experiments.compare import compare
-    from sim.report.comparison_folder import comparison_text, write_comparison
+    bar = runs.bar()
+    with bar:
+        from sim.cli.progress import replication_s
+        from sim.experiments.compare import compare
+        from sim.experiments.ensemble import default_workers
+        from sim.report.comparison_folder import comparison_text, write_comparison
 
-    opt.check_folder_name(name)
-    loaded, base = _load_all(scenarios, baseline, overrides)
-    ref = base if base is not None else loaded[0]
-    reps = ref.replications if runs.replications is None else runs.replications
-    each = loaded * (2 if counterfactual else 1) + ([base] if base is not None else [])
-    opt.check_size(opt.run_size(each, reps, runs.workers), runs.allow_large)
-    with opt.output_folder(runs.out, name, runs.overwrite) as target:
-        t0 = time.perf_counter()
-        cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner())
-        elapsed = time.perf_counter() - t0
-        folder = write_comparison(cmp, target, figures=figures)
-    if not runs.quiet:
-        click.echo(comparison_text(cmp))
-        click.echo(f"{len(cmp.elapsed_s)} runs in {elapsed:.1f} s; written to {folder}")
+        opt.check_folder_name(name)
+        loaded, base = _load_all(scenarios, baseline, overrides)
+        ref = base if base is not None else loaded[0]
+        reps = ref.replications if runs.replications is None else runs.replications
+        each = loaded * (2 if counterfactual else 1) + ([base] if base is not None else [])
+        opt.check_size(opt.run_size(each, reps, runs.workers), runs.allow_large)
+        workers = runs.workers or default_workers()
+        per = sum(replication_s(sc.n_steps, len(sc.zones), workers) for sc in each) / len(each)
+        bar.plan("simulating", per, items=reps * len(each), unit="replications")
+        bar.plan("writing", WRITE_S + (FIGURE_S if figures else 0.0))
+        with opt.output_folder(runs.out, name, runs.overwrite, runs.quiet) as target:
+            bar.start("simulating")
+            cmp = compare(loaded, base, counterfactual=counterfactual, **runs.runner(bar))
+            bar.start("writing")
+            folder = write_comparison(cmp, target, figures=figures)
+
+    def text() -> str:
+        return (
+            f"{comparison_text(cmp)}\n{len(cmp.elapsed_s)} runs in {bar.elapsed:.1f} s; written to {folder}"
+        )
+
+    opt.finish(bar, folder, runs.quiet, text)

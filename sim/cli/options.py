@@ -21,6 +21,7 @@ from sim.scenario.schema import Scenario
 from sim.scenario.size import Size, combine, estimate
 
 if TYPE_CHECKING:
+    from sim.cli.progress import CommandBar
     from sim.report.outfolder import Reservation
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -73,10 +74,17 @@ def figures(help: str) -> Decorator:
     return click.option("--figures/--no-figures", default=True, show_default=True, help=help)
 
 
-def quiet(help: str = "No progress and no table.") -> Decorator:
+def quiet(help: str = "Print only the output folder (errors still go to standard error).") -> Decorator:
     """``-q/--quiet``."""
     return click.option("-q", "--quiet", is_flag=True, help=help)
 
+
+PROGRESS = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show one progress bar with the time left over the whole command, on standard error "
+    "(default: when that is a terminal; never with -q).",
+)
 
 OVERWRITE = click.option(
     "--overwrite",
@@ -93,7 +101,12 @@ WORKERS = click.option(
     "-w", "--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."
 )
 EXECUTOR = click.option(
-    "--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True
+    "--executor",
+    type=click.Choice(["process", "dask"]),
+    default="process",
+    show_default=True,
+    help="Where replications run: local worker processes, or a Dask cluster (a new local one "
+    "unless --scheduler).",
 )
 CSV = click.option(
     "--csv",
@@ -115,13 +128,19 @@ class Runs:
     out: Path
     executor: str
     quiet: bool
+    progress: bool | None
     allow_large: bool
     overwrite: bool
 
-    def runner(self) -> dict[str, Any]:
-        """Keyword arguments of the runners (``compare``, ``run_variants``)."""
+    def bar(self) -> CommandBar:
+        """The command's progress bar (:func:`command_bar`)."""
+        return command_bar(self.quiet, self.progress)
+
+    def runner(self, bar: CommandBar) -> dict[str, Any]:
+        """Keyword arguments of the runners (``compare``, ``run_variants``): progress
+        on ``bar``, one line per run on standard error (none if quiet)."""
         given = {k: getattr(self, k) for k in ("replications", "seed", "workers", "executor")}
-        return {**given, "progress": progress(self.quiet), "report": reporter(self.quiet)}
+        return {**given, "progress": bar.counter(), "report": None if self.quiet else bar.echo}
 
 
 def several_runs(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -132,7 +151,9 @@ def several_runs(f: Callable[..., Any]) -> Callable[..., Any]:
         runs = Runs(**{k.name: kwargs.pop(k.name) for k in fields(Runs)})
         return f(runs=runs, **kwargs)
 
-    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet(), ALLOW_LARGE, OVERWRITE)(command)
+    return stack(replications(), seed(), WORKERS, out(), EXECUTOR, quiet(), PROGRESS, ALLOW_LARGE, OVERWRITE)(
+        command
+    )
 
 
 def check_folder_name(name: str) -> None:
@@ -173,13 +194,14 @@ def check_size(size: Size, allow_large: bool, where: str | Path | None = None) -
 
 
 @contextlib.contextmanager
-def output_folder(parent: Path, name: str, overwrite: bool) -> Iterator[Reservation]:
+def output_folder(parent: Path, name: str, overwrite: bool, quiet: bool = False) -> Iterator[Reservation]:
     """Reserve ``parent/name`` before a run (:func:`sim.report.outfolder.reserve`);
-    say so on standard error when the results go to another name."""
+    say so on standard error when the results go to another name (unless ``quiet``:
+    the folder printed at the end says it)."""
     from sim.report.outfolder import reserve
 
     with reserve(parent, name, overwrite) as folder:
-        if folder.path.name != name:
+        if folder.path.name != name and not quiet:
             click.echo(
                 f"note: {parent / name} exists or is being written; writing to {folder.path} "
                 "(--overwrite replaces it)",
@@ -197,17 +219,18 @@ def series_file(folder: Reservation) -> Path:
     return folder.tmp / FILE
 
 
-def progress(quiet: bool) -> bool | None:
-    """The ``progress`` argument of the runners: a bar unless ``quiet``."""
-    return False if quiet else None
+def command_bar(quiet: bool, progress: bool | None, guesses: dict[str, float] | None = None) -> CommandBar:
+    """The one progress bar of a command (:class:`sim.cli.progress.CommandBar`):
+    none with ``quiet``, else as ``--progress/--no-progress`` says (default: if
+    standard error is a terminal), in its set-up phase; ``guesses``: the phases
+    that follow, as :meth:`~sim.cli.progress.CommandBar.for_command` takes them."""
+    from sim.cli.progress import CommandBar
+
+    return CommandBar.for_command(False if quiet else progress, guesses)
 
 
-def reporter(quiet: bool) -> Callable[[str], None] | None:
-    """Where the runners report one line per run: standard error unless ``quiet``."""
-    if quiet:
-        return None
-
-    def echo_err(line: str) -> None:
-        click.echo(line, err=True)
-
-    return echo_err
+def finish(bar: CommandBar, folder: Path, quiet: bool, text: Callable[[], str]) -> None:
+    """End a command: close its bar; then print the output folder alone (``quiet``)
+    or ``text()`` (tables and the whole command's time)."""
+    bar.close()
+    click.echo(str(folder) if quiet else text())

@@ -11,25 +11,34 @@ import click
 from sim.cli import BAD_INPUT
 from sim.cli import options as opt
 from sim.errors import ScenarioError
-from sim.scenario.load import load_scenario
 
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@opt.overrides(
+    "Override a key in every file before checking it, as gridshed run does, e.g. enforcement.teams=8."
+)
 @opt.replications("Replications to size the run for (default: the scenario's).")
 @opt.WORKERS
 @opt.ALLOW_LARGE
 def validate(
-    files: tuple[Path, ...], replications: int | None, workers: int | None, allow_large: bool
+    files: tuple[Path, ...],
+    overrides: tuple[str, ...],
+    replications: int | None,
+    workers: int | None,
+    allow_large: bool,
 ) -> None:
-    """Check scenario FILES; print one line per file, then the estimated size of its run.
+    """Check scenario FILES (with the --set overrides); print one line per file, then
+    the estimated size of its run.
 
     A file whose run would exceed the size limits fails, unless --allow-large.
     """
+    from sim.scenario.load import load_scenario
+
     failed = False
     for f in files:
         try:
-            sc = load_scenario(f)
+            sc = load_scenario(f, overrides)
             size = opt.run_size([sc], replications, workers)
             opt.check_size(size, allow_large, f)
         except ScenarioError as exc:

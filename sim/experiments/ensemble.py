@@ -11,7 +11,7 @@ the number of replications (unless ``keep_timeseries``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,9 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.dispatch.runs import Steps, union
+from sim.dispatch.runs import Steps
 from sim.experiments.adequacy_batch import run_batch
-from sim.experiments.result import EnsembleResult
+from sim.experiments.moments import RunMoments, run_moments
+from sim.experiments.precision import Precision
+from sim.experiments.result import EnsembleResult, metric_estimate
 from sim.experiments.seriesfile import SeriesWriter
 from sim.experiments.workers import CLOSE_TIMEOUT_S, dask_client, default_workers, stop_pool, worker_init
 from sim.model.operator import run_replication
@@ -37,98 +39,8 @@ from sim.scenario.schema import Scenario
 CHUNK = 25
 #: Replications whose events and facilities are kept in full.
 KEEP_RECORDS = 5
-#: Runs of steps per block when summing a series over a chunk's replications.
-BLOCK = 2048
 #: Series whose moments over replications are kept, per step.
 SERIES = (*ZONE_SERIES, *RELIEF_SERIES, *LINK_SERIES)
-
-
-@dataclass
-class RunMoments:
-    """Moments of a series over replications, constant on runs of steps."""
-
-    starts: np.ndarray
-    """First step of each run."""
-    moments: Moments
-    """Count, mean and sum of squared deviations, runs on the last axis."""
-    n_steps: int
-    """Number of steps."""
-
-    def merge(self, other: RunMoments) -> RunMoments:
-        """Combine with the moments of the replications that follow (exactly
-        :meth:`Moments.merge` of the per-step arrays)."""
-        if self.moments.n == 0:
-            return other
-        if other.moments.n == 0:
-            return self
-        starts = union(self.n_steps, self.starts, other.starts)
-        a, b = _on(self, starts), _on(other, starts)
-        a.merge(b)
-        return RunMoments(starts, a, self.n_steps)
-
-    def expand(self) -> Moments:
-        """The per-step :class:`Moments`."""
-        m = _on(self, self.starts)
-        if m.n:
-            m.mean = Steps(self.starts, m.mean, self.n_steps).expand()
-            m.m2 = Steps(self.starts, m.m2, self.n_steps).expand()
-        return m
-
-
-def _on(rm: RunMoments, starts: np.ndarray) -> Moments:
-    m = Moments()
-    m.n = rm.moments.n
-    if m.n:
-        m.mean = Steps(rm.starts, rm.moments.mean, rm.n_steps).on(starts)
-        m.m2 = Steps(rm.starts, rm.moments.m2, rm.n_steps).on(starts)
-    return m
-
-
-def run_moments(series: list[Steps]) -> RunMoments:
-    """Moments over replications of one series each (in order): the same
-    numbers as adding the per-step arrays one by one to :class:`Sums`, computed
-    on the runs of the union of their changes, for all replications at once
-    (by blocks of :data:`BLOCK` runs, which stay in the cache)."""
-    n, r = series[0].n, len(series)
-    values = np.concatenate([s.values for s in series], axis=-1)
-    ks = np.array([s.k for s in series])
-    starts = series[0].starts
-    if all(s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series):
-        idx = None  # the same runs in every replication
-    else:
-        # The union of the runs' starts, and each replication's run at each of
-        # them: its runs follow the previous replications' in ``values``, so
-        # that is a count of all the runs started up to there.
-        own = np.concatenate([s.starts for s in series])
-        mask = np.zeros(n, dtype=bool)
-        mask[own] = True
-        starts = np.flatnonzero(mask)
-        begins = np.zeros(r * starts.size, dtype=bool)
-        begins[(np.cumsum(mask) - 1)[own] + np.repeat(np.arange(r) * starts.size, ks)] = True
-        idx = (np.cumsum(begins) - 1).reshape(r, starts.size)
-    shape = (*values.shape[:-1], starts.size)
-    sums = Sums()
-    sums.n, sums.shift, sums.s, sums.q = r, np.empty(shape), np.empty(shape), np.empty(shape)
-    for a in range(0, starts.size, BLOCK):
-        if idx is None:
-            x = values.reshape(*shape[:-1], r, starts.size)[..., a : a + BLOCK]
-        else:
-            x = np.take(values, idx[:, a : a + BLOCK], axis=-1)  # replications on the last axis but one
-        shift = x[..., 0, :]
-        sums.shift[..., a : a + BLOCK] = shift
-        d = x - shift[..., None, :]
-        sums.s[..., a : a + BLOCK] = _sequential_sum(d)
-        d *= d
-        sums.q[..., a : a + BLOCK] = _sequential_sum(d)
-    return RunMoments(starts, sums.moments(), n)
-
-
-def _sequential_sum(a: np.ndarray) -> np.ndarray:
-    """Sum over the last axis but one, a slice at a time, as ``+=`` in a loop
-    does (numpy sums pairwise instead when the slices are single elements)."""
-    if a.shape[-1] > 1:
-        return a.sum(axis=-2)
-    return np.add.accumulate(a, axis=-2)[..., -1, :]
 
 
 @dataclass
@@ -200,7 +112,9 @@ def chunks(start: int, stop: int) -> Iterator[tuple[int, int, int]]:
 Progress = Callable[[int], None]
 
 
-def _progress(total: int, enabled: bool | None) -> tuple[Progress, Callable[[], None]]:
+def _progress(total: int, enabled: bool | Progress | None) -> tuple[Progress, Callable[[], None]]:
+    if callable(enabled):  # the caller's own bar (the command line's, over the whole command)
+        return enabled, (lambda: None)
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
@@ -218,9 +132,10 @@ def run_ensemble(
     workers: int | None = None,
     executor: str = "process",
     scheduler: str | None = None,
-    progress: bool | None = None,
+    progress: bool | Progress | None = None,
     keep_timeseries: bool = False,
     precision_mw: float | None = None,
+    precision: Sequence[Precision] = (),
     max_replications: int = 100_000,
     static: Static | None = None,
     series_to: str | Path | None = None,
@@ -229,13 +144,21 @@ def run_ensemble(
 
     ``executor``: ``process`` (local processes, ``workers`` of them, default all
     cores; 1 runs in this process) or ``dask`` (a ``dask.distributed`` cluster
-    at ``scheduler``, or a new local one). ``precision_mw``: keep adding
-    replications, a batch at a time, until the 95 % interval of mean relief is
-    at most that wide on each side. ``series_to``: write every replication's
-    time series to this Parquet file as the chunks are merged (one row group per
-    chunk, :mod:`sim.experiments.seriesfile`) instead of keeping them in memory.
+    at ``scheduler``, or a new local one). ``progress``: a bar (True), none
+    (False), one if standard error is a terminal (None), or a function called
+    with the number of replications each time some finish. ``precision``: keep
+    adding replications, doubling up to a chunk boundary, up to
+    ``max_replications``, until every target is met (:class:`Precision`: the 95 %
+    interval's half-width of a metric, absolute or relative to its mean);
+    ``precision_mw`` is ``Precision("relief_mw", precision_mw)``. ``series_to``:
+    write every replication's time series to this Parquet file as the chunks are
+    merged (one row group per chunk, :mod:`sim.experiments.seriesfile`) instead
+    of keeping them in memory.
     """
     started = datetime.now(UTC)
+    targets = list(precision)
+    if precision_mw is not None:
+        targets.append(Precision("relief_mw", precision_mw))
     updates: dict[str, Any] = {}
     if replications is not None:
         updates["replications"] = replications
@@ -252,10 +175,9 @@ def run_ensemble(
         total = sc.replications
         update, close = _progress(total, progress)
         merged = runner.run(0, total, update)
-        if precision_mw is not None:
+        if targets:
             while total < max_replications:
-                rel = estimate(np.array([r["relief_mw"] for r in merged.rows]))
-                if rel.n > 1 and (rel.ci95_high - rel.mean) <= precision_mw:
+                if all(_met(t, merged.rows, sc.seed) for t in targets):
                     break
                 # Double, ending on a chunk boundary so chunks line up with a fixed run.
                 stop = -(-(2 * total) // CHUNK) * CHUNK
@@ -285,6 +207,12 @@ def run_ensemble(
         series_file=writer.path if writer is not None and writer.rows else None,
         info=info,
     )
+
+
+def _met(target: Precision, rows: list[dict[str, float]], seed: int) -> bool:
+    """Whether ``target`` is met by the replications ``rows`` so far."""
+    values = [r[target.metric] for r in rows]
+    return target.met(metric_estimate(values, target.metric, seed))
 
 
 @dataclass

@@ -62,10 +62,7 @@ class EnsembleResult:
         """Mean and interval of one metric (a bootstrap interval that stays in
         range for metrics that cannot be negative, seeded from the scenario's
         seed and the metric's name so that it repeats)."""
-        known = metric.split(".", 1)[0] in METRICS
-        non_negative = known and metric_info(metric).non_negative
-        seed = [self.scenario.seed, zlib.crc32(metric.encode())]
-        return estimate(self.replications[metric].to_numpy(), non_negative=non_negative, seed=seed)
+        return metric_estimate(self.replications[metric].to_numpy(), metric, self.scenario.seed)
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics with intervals, the target check and by-zone losses."""
@@ -174,6 +171,15 @@ def _local(when: Any, tz: str) -> pd.Timestamp:
     """A scenario time (naive: local) as a time-zone-aware timestamp in ``tz``."""
     ts = pd.Timestamp(when)
     return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
+
+
+def metric_estimate(values: Any, metric: str, seed: int) -> Estimate:
+    """Mean and interval of ``metric`` over replications ``values``, as
+    :meth:`EnsembleResult.estimate` gives it for a run with root seed ``seed``."""
+    known = metric.split(".", 1)[0] in METRICS
+    non_negative = known and metric_info(metric).non_negative
+    draws = [seed, zlib.crc32(metric.encode())]
+    return estimate(np.asarray(values, dtype=float), non_negative=non_negative, seed=draws)
 
 
 def _row(a: Any, z: int | None, n: int) -> np.ndarray:

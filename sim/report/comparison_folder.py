@@ -22,7 +22,7 @@ from sim.report.manifest import FILE as MANIFEST
 from sim.report.manifest import manifest
 from sim.report.outfolder import Reservation, write_atomic
 from sim.report.runfolder import json_safe, write_json
-from sim.report.tables import ci, md_table, num, text_table
+from sim.report.tables import CRACKDOWN_TITLE, ci, helps, md_table, num, render
 from sim.report.tidy import long_replications, without_negative_zeros
 from sim.results.paired import Direction
 from sim.vocab import DIFFERENCES, label, metric
@@ -93,11 +93,13 @@ def _by_zone(cmp: Comparison, rows: list[dict], md: bool) -> Block:
     return "Shortfall by zone (mean over replications)", head, body
 
 
-def _differences(title: str, df: pd.DataFrame, md: bool) -> Block:
+def _differences(title: str, df: pd.DataFrame, md: bool, crackdown: bool = False) -> Block:
     """Paired differences per scenario: mean and interval (Markdown) or half-width
-    (terminal), starred where the interval excludes 0."""
+    (terminal), starred where the interval excludes 0. ``crackdown``: ``df`` is
+    (crackdown off) - (scenario), shown as how much the crackdown helps
+    (:func:`~sim.report.tables.helps`)."""
     metrics = [m for m in DIFFERENCES if m in set(df["metric"])]
-    head = ["scenario", *[f"Δ {label(m)}" for m in metrics]]
+    head = ["scenario", *[(label(m) if crackdown else f"Δ {label(m)}") for m in metrics]]
     body = []
     for name, g in df.groupby("scenario", sort=False):
         g = g.set_index("metric")
@@ -105,9 +107,12 @@ def _differences(title: str, df: pd.DataFrame, md: bool) -> Block:
         for m in metrics:
             r = g.loc[m]
             star = "*" if r["direction"] != Direction.UNCLEAR else ""
-            mean = num(r["mean"], DIFF_DIGITS, sign=True)
+            values = [r["mean"], r["ci95_low"], r["ci95_high"]]
+            if crackdown:
+                values = [helps(m, -v) for v in values]
+            mean = num(values[0], DIFF_DIGITS, sign=True)
             if md:
-                lo, hi = (num(r[k], DIFF_DIGITS, sign=True) for k in ("ci95_low", "ci95_high"))
+                lo, hi = (num(v, DIFF_DIGITS, sign=True) for v in sorted(values[1:]))
                 cells.append(f"{mean} [{lo}, {hi}]{star}")
             else:
                 half = (r["ci95_high"] - r["ci95_low"]) / 2
@@ -155,26 +160,21 @@ def comparison_blocks(cmp: Comparison, md: bool) -> list[Block]:
         assert cmp.baseline is not None
         title = (
             f"Paired differences, scenario - baseline ({cmp.baseline.scenario.name}): "
-            "mean [95% CI]; * the interval excludes 0"
+            "mean and 95% interval; * the interval excludes 0"
         )
         blocks.append(_differences(title, cmp.differences, md))
     if not cmp.crackdown_effect.empty:
-        title = (
-            "Crackdown effect, (crackdown off) - (scenario): positive EUE/LOLE/shortfall "
-            "= load shedding the crackdown avoided; mean [95% CI]"
-        )
-        blocks.append(_differences(title, cmp.crackdown_effect, md))
+        title = f"{CRACKDOWN_TITLE}: mean and 95% interval; * the interval excludes 0"
+        blocks.append(_differences(title, cmp.crackdown_effect, md, crackdown=True))
     if not cmp.enough.empty:
         blocks.append(_enough(cmp, md))
     return blocks
 
 
-def comparison_text(cmp: Comparison) -> str:
-    """The tables for the terminal."""
-    out = []
-    for title, head, body in comparison_blocks(cmp, md=False):
-        out += [title, text_table(head, body), ""]
-    return "\n".join(out).rstrip() + "\n"
+def comparison_text(cmp: Comparison, width: int | None = None) -> str:
+    """The tables for the terminal, ``width`` columns wide at most (default: the
+    terminal's; :func:`~sim.report.tables.render`)."""
+    return render(comparison_blocks(cmp, md=False), width)
 
 
 def comparison_markdown(cmp: Comparison) -> str:

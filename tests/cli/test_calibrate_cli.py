@@ -5,6 +5,7 @@ their folders whole."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pandas as pd
@@ -112,9 +113,15 @@ def test_calibrate_writes_its_folder_and_a_posterior_scenario_that_loads(cli, tm
     path = tmp_path / "calibration.yaml"
     path.write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("calibrate", EXAMPLE, path, "--out", out, "-w", "1", "--seed", "5", "--no-figures")
+    result = cli(
+        "calibrate", EXAMPLE, path, "--out", out, "-w", "1", "--seed", "5", "--no-figures", "--progress"
+    )
     assert result.exit_code == 0, result.output
     folder = out / "calibration_two_zones"
+    # one bar over the whole command: set-up, prior sample, the generations, writing
+    phases = re.findall(r"(?:^|\r)\s*(set-up|prior sample|inference|writing)[ (]", result.stderr)
+    assert list(dict.fromkeys(phases)) == ["set-up", "prior sample", "inference", "writing"]
+    assert re.search(r"inference \(generation 1/2\) +\d+%\|.*\| 20/40 particles", result.stderr)
     names = {p.name for p in folder.iterdir()}
     assert {"summary.json", "calibration.md", "posterior.parquet", "predictive.parquet"} <= names
     assert {"prior_predictive.parquet", "history.db", "posterior.yaml"} <= names
@@ -140,6 +147,7 @@ def test_sensitivity_writes_indices_for_every_output_and_unknown(cli, tmp_path):
     result = cli("sensitivity", EXAMPLE, path, "--out", out, "-w", "1", "-q")
     assert result.exit_code == 0, result.output
     folder = out / "sensitivity_two_zones"
+    assert result.stdout == f"{folder}\n"  # -q: the folder alone
     idx = pd.read_parquet(folder / "indices.parquet")
     assert set(idx["output"]) == {"relief_mw", "enough"} and set(idx["unknown"]) == {"days", "limit"}
     assert set(idx["index"]) == {"mu_star", "sigma"}

@@ -224,7 +224,27 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
         (["--workers", "x"], r"Invalid value for '-w' / '--workers': 'x' is not a valid integer range\."),
         (["--workers", "0"], r"Invalid value for '-w' / '--workers': 0 is not in the range x>=1\."),
         (["--seed", "-1"], r"Invalid value for '--seed': -1 is not in the range x>=0\."),
-        (["--precision", "0"], r"Invalid value for '--precision': 0\.0 is not in the range x>0\."),
+        (
+            ["--precision", "0"],
+            r"^error: --precision: got '0': '0' is not a number > 0 \(expected METRIC=VALUE",
+        ),
+        (
+            ["--precision", "eu_mwh=5"],
+            r"^error: --precision: got 'eu_mwh=5'; did you mean 'eue_mwh'\? \(expected METRIC=VALUE .*"
+            r"METRIC one of relief_mw, .*eue_mwh, .*VALUE > 0\)\n$",
+        ),
+        (
+            ["--precision", "inspections=5"],
+            r"^error: --precision: got 'inspections=5'; 'inspections' is not a headline",
+        ),
+        (
+            ["--precision", "eue_mwh=-5%"],
+            r"^error: --precision: got 'eue_mwh=-5%': '-5%' is not a number > 0",
+        ),
+        (
+            ["--precision", "eue_mwh=lots"],
+            r"^error: --precision: got 'eue_mwh=lots': 'lots' is not a number > 0",
+        ),
         (
             ["--executor", "spark"],
             r"Invalid value for '--executor': 'spark' is not one of 'process', 'dask'\.",

@@ -78,13 +78,13 @@ def test_gridshed_run_with_a_scheduler_writes_the_same_summary(scheduler, tmp_pa
         )
 
 
-def test_a_quiet_run_on_a_scheduler_prints_nothing_at_all(scheduler, tmp_path):
+def test_a_quiet_run_on_a_scheduler_prints_only_its_folder(scheduler, tmp_path):
     """The real program, in its own process: no heartbeat or shutdown notice of Dask."""
     gridshed = ROOT / ".venv" / "bin" / "gridshed"
     cmd = [str(gridshed)] if gridshed.exists() else [sys.executable, "-m", "sim"]
     args = ["run", str(EXAMPLE), "-n", "5", "--no-figures", "-q", "--out", str(tmp_path), "--scheduler"]
     proc = subprocess.run([*cmd, *args, scheduler], capture_output=True, text=True, timeout=120)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"{tmp_path / 'two_zones'}\n", "")
 
 
 @pytest.mark.parametrize(

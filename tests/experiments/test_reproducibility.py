@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.experiments.ensemble import CHUNK, chunks, run_ensemble
+from sim.experiments.precision import Precision
+from sim.experiments.result import metric_estimate
 from sim.model.replication import prepare, simulate
 from sim.results.metrics import evaluate
 from sim.results.stats import Moments, estimate
@@ -101,17 +103,34 @@ def test_a_replication_does_not_depend_on_how_many_there_are(example_static_modu
 
 def test_precision_mode_adds_replications_until_the_interval_is_narrow_enough(example_static_module):
     sc = example_static_module.scenario
+    first = run_ensemble(sc, replications=10, workers=1, progress=False, static=example_static_module)
+    e = first.estimate("relief_mw")
+    wanted = (e.ci95_high - e.ci95_low) / 2 / 2  # half the half-width of 10 replications
     res = run_ensemble(
-        sc, replications=10, workers=1, progress=False, precision_mw=6.0, static=example_static_module
+        sc, replications=10, workers=1, progress=False, precision_mw=wanted, static=example_static_module
     )
-    rel = res.estimate("relief_mw")
+    rel = res.estimate("relief_mw")  # the interval the run reports: half its length is the precision
     assert res.n > 10 and res.n % CHUNK == 0
-    assert rel.ci95_high - rel.mean <= 6.0
+    assert (rel.ci95_high - rel.ci95_low) / 2 <= wanted
     assert res.scenario.replications == res.n
     again = run_ensemble(
-        sc, replications=10, workers=2, progress=False, precision_mw=6.0, static=example_static_module
+        sc, replications=10, workers=2, progress=False, precision_mw=wanted, static=example_static_module
     )
     pd.testing.assert_frame_equal(res.replications, again.replications, check_exact=True)
+
+
+def test_precision_targets_any_headline_metric_absolute_or_relative(example_static_module):
+    """A relative target on EUE stops at the first chunk boundary where the reported
+    interval is narrow enough, and not before."""
+    sc = example_static_module.scenario
+    target = Precision("eue_mwh", 0.08, relative=True)
+    res = run_ensemble(
+        sc, replications=10, workers=1, progress=False, precision=[target], static=example_static_module
+    )
+    assert res.n > 10 and target.met(res.estimate("eue_mwh"))
+    previous = 10 if res.n == CHUNK else res.n // 2  # 10, then doubling on chunk boundaries
+    earlier = res.replications["eue_mwh"].iloc[:previous]
+    assert not target.met(metric_estimate(earlier, "eue_mwh", sc.seed))
 
 
 def test_scenarios_that_differ_in_enforcement_share_population_outages_and_weather():

@@ -84,17 +84,20 @@ def test_run_twice_keeps_the_first_folder_and_says_where_the_second_went(cli, tm
     args = ["run", EXAMPLE, "-n", "2", "-w", "1", "--no-figures", "-q", "--out", tmp_path]
     assert cli(*args).exit_code == 0
     (tmp_path / "two_zones" / "notes.txt").write_text("mine")
-    second = cli(*args)
+    second = cli(*[a for a in args if a != "-q"])
     assert second.exit_code == 0
-    assert second.stderr == (
+    assert (
         f"note: {tmp_path / 'two_zones'} exists or is being written; "
-        f"writing to {tmp_path / 'two_zones-2'} (--overwrite replaces it)\n"
-    )
+        f"writing to {tmp_path / 'two_zones-2'} (--overwrite replaces it)"
+    ) in second.stderr.splitlines()
+    assert second.stdout.endswith(f"written to {tmp_path / 'two_zones-2'}\n")
+    quiet = cli(*args)  # -q: the folder it went to, alone
+    assert (quiet.stdout, quiet.stderr) == (f"{tmp_path / 'two_zones-3'}\n", "")
     assert (tmp_path / "two_zones" / "notes.txt").read_text() == "mine"
     third = cli(*args, "--overwrite")
     assert (third.exit_code, third.stderr) == (0, "")
     assert not (tmp_path / "two_zones" / "notes.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["two_zones", "two_zones-2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two_zones", "two_zones-2", "two_zones-3"]
 
 
 def test_two_concurrent_runs_into_one_folder_both_keep_their_results(tmp_path):
