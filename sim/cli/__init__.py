@@ -40,12 +40,12 @@ LAZY = {
 SUMMARY = {
     "calibrate": "Infer SCENARIO's unknowns from the records in CALIBRATION (ABC-SMC with pyabc).",
     "compare": "Run SCENARIOS with common random numbers and show them side by side.",
-    "plot": "Write the figures of the run folder RUN_DIR into RUN_DIR/figures/.",
+    "plot": "Draw the figures of a folder written by run, compare or sweep, into it.",
     "run": "Run SCENARIO's replications and write DIR/<name>/ (see --out).",
     "schema": "Print the JSON Schema of scenario files (for editor completion).",
     "sensitivity": "Global sensitivity of SCENARIO's outputs to the unknowns of CALIBRATION (SALib).",
     "sweep": "Run every combination of the --set values on SCENARIO with common random numbers.",
-    "validate": "Check scenario FILES; print one line per file, then the estimated size of its run.",
+    "validate": "Check scenario FILES (after any --set); print one line per file and its run's size.",
 }
 
 

@@ -28,8 +28,7 @@ def validate(
     workers: int | None,
     allow_large: bool,
 ) -> None:
-    """Check scenario FILES (with the --set overrides); print one line per file, then
-    the estimated size of its run.
+    """Check scenario FILES (after any --set); print one line per file and its run's size.
 
     A file whose run would exceed the size limits fails, unless --allow-large.
     """
