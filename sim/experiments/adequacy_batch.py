@@ -43,7 +43,7 @@ from sim.dispatch.adequacy import SLACK
 from sim.dispatch.balance import EPS_MW
 from sim.dispatch.runs import Steps, every_step, patch_all, ranges, unique
 from sim.dispatch.security import solve_secure
-from sim.model import cold, flows, generation, outage_batch, outside
+from sim.model import cold, flows, outage_batch, outages, outside
 from sim.model.balance import MAX_RUN_SHARE, fast_eligible, unshed
 from sim.model.generation import UnitTable
 from sim.model.openloop import open_loop_signals
@@ -198,7 +198,7 @@ def _outages(units: UnitTable, horizon_h: float, rngs: list[np.random.Generator]
     one replication at a time where it does not apply."""
     if outage_batch.covers(units):
         return outage_batch.sample_chunk(units, horizon_h, rngs)
-    drawn = [generation.sample_outages(units, horizon_h, rng) for rng in rngs]
+    drawn = [outages.sample_outages(units, horizon_h, rng) for rng in rngs]
     rep = np.repeat(np.arange(len(rngs)), [d[0].size for d in drawn])
     return rep, *(np.concatenate([d[j] for d in drawn]) for j in range(3)), np.array([d[3] for d in drawn])
 

@@ -3,7 +3,7 @@
 Every unit's failure rate is multiplied at each step by ``1 + k x cold`` where
 ``cold`` is how far the day is below normal (minus the temperature anomaly plus
 cold snaps, 0 on warm days) and ``k`` the scenario's ``cold_outage_per_c``. The
-outages are drawn as before (:func:`sim.model.generation.sample_outages`), in
+outages are drawn as before (:func:`sim.model.outages.sample_outages`), in
 each zone's operating time ``tau(t)``, now the integral of the outage-rate
 shocks' factor times this one: exact, and one replication's table per weather.
 """

@@ -1,14 +1,14 @@
 """Forced outages of many replications at once, each from its own generator.
 
 :func:`sample_chunk` gives, for every replication, exactly what
-:func:`sim.model.generation.sample_outages` gives it (the same draws from the
+:func:`sim.model.outages.sample_outages` gives it (the same draws from the
 same generator, in the same order, and the same floating-point operations),
 for a unit table without warp of operating time: the rounds of residual times
 are taken for all the replications side by side, so numpy's cost per call is
 paid once a round, not once a round per replication. Each replication still
-reads its own variates, a column per unit (:class:`~sim.model.generation.UnitDraws`,
+reads its own variates, a column per unit (:class:`~sim.model.outages.UnitDraws`,
 drawn from its generator right after the initial states), as
-:func:`~sim.model.generation._renewals` reads them (its rounds in numpy and its
+:func:`~sim.model.outages._renewals` reads them (its rounds in numpy and its
 last rounds in Python floats alike).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model import generation
+from sim.model import outages
 from sim.model.generation import UnitTable
 
 
@@ -38,7 +38,7 @@ def sample_chunk(
     p_up = np.ones(n)
     p_up[finite] = mttf[finite] / (mttf[finite] + mttr[finite])
     up0 = np.array([rng.random(n) < p_up for rng in rngs]).reshape(R, n)
-    draws = [generation.UnitDraws(n, rng) for rng in rngs]
+    draws = [outages.UnitDraws(n, rng) for rng in rngs]
     first = np.stack([d.round_block() for d in draws]) if R else np.zeros((0, 0, n))
     active = np.tile(np.flatnonzero(finite), R)
     rep = np.repeat(np.arange(R), np.count_nonzero(finite))
@@ -78,4 +78,4 @@ def sample_chunk(
 def covers(units: UnitTable) -> bool:
     """Whether :func:`sample_chunk` draws these units as ``sample_outages`` does
     (operating time runs as clock time)."""
-    return generation._identity_warp(units)
+    return outages._identity_warp(units)

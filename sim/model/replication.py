@@ -16,7 +16,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.dispatch.transfer import Network
-from sim.model import cold, demand, economics, frequency, generation, network, outside, supply
+from sim.model import cold, demand, economics, frequency, generation, network, outages, outside, supply
 from sim.model.clock import Clock
 from sim.model.enforcement import Agency, campaign_start_h
 from sim.model.mining import Facilities, FacilityTable, sample_population
@@ -290,7 +290,7 @@ def draw_grid(static: Static, rng: Mapping[str, np.random.Generator]) -> tuple:
     sc, clock = static.scenario, static.clock
     anomaly = demand.temperature_anomaly(sc, clock, rng["weather"])
     units = cold.with_cold(static.units, clock, anomaly + static.cold_c, sc.generation.cold_outage_per_c)
-    t, u, up, up0 = generation.sample_outages(units, clock.horizon_h, rng["outages"])
+    t, u, up, up0 = outages.sample_outages(units, clock.horizon_h, rng["outages"])
     avail = outside.draw_availability(static.outside, sc, clock, anomaly, rng["outside"])
     wind = supply.draw_variable(static.supply, clock, rng["renewables"])
     return t, u, up, up0, anomaly, avail, wind

@@ -162,7 +162,7 @@ def available(
 ) -> np.ndarray:
     """Available capacity per zone at each run of steps (Z x n, MW): the units in
     service (``outages``: the record of their changes), derated, with hydro's
-    energy and wind's factor (``outages``: :func:`generation.sample_outages`,
+    energy and wind's factor (``outages``: :func:`sim.model.outages.sample_outages`,
     the changes and each unit's state at time 0)."""
     if sup is None:
         return generation.available_capacity(units, clock, n_zones, *outages, pos=pos, starts=starts)

@@ -20,7 +20,7 @@ from sim.experiments import adequacy_batch
 from sim.experiments.ensemble import run_ensemble, run_moments
 from sim.model import balance as model_balance
 from sim.model.balance import dispatch, dispatch_runs
-from sim.model.generation import UnitDraws, _renewals, _warped_renewals
+from sim.model.outages import UnitDraws, _renewals, _warped_renewals
 from sim.model.replication import prepare, simulate
 from sim.results import metrics
 from sim.results.stats import Sums

@@ -13,10 +13,11 @@ import pytest
 from conftest import ROOT, Z99, binomial_ok, mean_ci
 from scipy import stats
 
-from sim.model import generation
+from sim.model import outages
 from sim.model.balance import dispatch
 from sim.model.clock import Clock
-from sim.model.generation import available_capacity, sample_outages, unit_table
+from sim.model.generation import available_capacity, unit_table
+from sim.model.outages import sample_outages
 from sim.model.replication import prepare, simulate
 from sim.scenario.schema import Scenario
 
@@ -322,7 +323,7 @@ def test_winter_derating_applies_in_winter_months_only():
 
 def test_a_cold_snap_leaves_every_outage_before_it_unchanged():
     """Common random numbers unit by unit: each unit draws its own column of
-    variates (generation.UnitDraws), so a cold snap in January changes no outage
+    variates (outages.UnitDraws), so a cold snap in January changes no outage
     drawn before it, in any unit (it used to reshuffle draws between units from
     the first weeks on, which blurred paired comparisons)."""
     from sim.model.replication import draw_grid, prepare, streams
@@ -343,9 +344,9 @@ def test_a_cold_snap_leaves_every_outage_before_it_unchanged():
 
 def test_unit_draws_give_each_unit_its_own_column():
     rng = np.random.default_rng(5)
-    d = generation.UnitDraws(4, rng)
+    d = outages.UnitDraws(4, rng)
     first = d.round(0, np.array([0, 1, 2, 3]))
     assert np.array_equal(d.round(0, np.array([2])), first[[2]])
-    late = d.round(generation.ROUNDS_BLOCK + 3, np.array([1, 3]))  # a second block, drawn on demand
-    again = d.round(generation.ROUNDS_BLOCK + 3, np.array([3]))
+    late = d.round(outages.ROUNDS_BLOCK + 3, np.array([1, 3]))  # a second block, drawn on demand
+    again = d.round(outages.ROUNDS_BLOCK + 3, np.array([3]))
     assert late[1] == again[0]

@@ -10,7 +10,7 @@ import pytest
 from conftest import DATA, EXAMPLE
 
 from sim.model import outage_batch
-from sim.model.generation import sample_outages
+from sim.model.outages import sample_outages
 from sim.model.replication import prepare, streams
 from sim.scenario.load import load_scenario
 

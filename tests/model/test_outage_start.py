@@ -16,7 +16,8 @@ import numpy as np
 from conftest import Z99, binomial_ok, mean_ci
 
 from sim.experiments.ensemble import run_ensemble
-from sim.model.generation import sample_outages, unit_table
+from sim.model.generation import unit_table
+from sim.model.outages import sample_outages
 from sim.model.replication import prepare
 from sim.scenario.schema import Scenario
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from sim.model.replication import prepare, simulate
+from sim.model.operator import run_replication
+from sim.model.replication import prepare
 from sim.results.metrics import evaluate
 from sim.scenario.load import load_scenario
 
@@ -15,7 +16,7 @@ from sim.scenario.load import load_scenario
 @pytest.fixture(scope="module")
 def flagship():
     static = prepare(load_scenario(ROOT / "scenarios" / "kazakhstan_2021_22.yaml"))
-    return static, [evaluate(static, simulate(static, rep), keep_records=True) for rep in range(2)]
+    return static, [evaluate(static, run_replication(static, rep), keep_records=True) for rep in range(2)]
 
 
 def test_monthly_imports_add_up_to_each_systems_total(flagship):
