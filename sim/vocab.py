@@ -107,7 +107,10 @@ class Metric:
 
 
 _METRICS = (
-    Metric("relief_mw", "relief at target date (MW)", "MW", 0, headline=True, difference=True),
+    # Signed: before and after, relief is negative when mining consumption rose.
+    Metric(
+        "relief_mw", "relief at target date (MW)", "MW", 0, headline=True, difference=True, non_negative=False
+    ),
     Metric("relief_accounting_mw", "relief, accounting (MW)", "MW", 0),
     Metric("relief_before_after_mw", "relief, before and after (MW)", "MW", 0, non_negative=False),
     Metric("mining_at_target_mw", "mining load on the target day (MW)", "MW", 0, difference=True),

@@ -31,3 +31,18 @@ def test_every_shortage_and_the_baseline_have_a_row():
     names = {p.stem for p in shortages.SHORTAGES.glob("*.yaml")}
     assert set(table["scenario"]) == names | {"kazakhstan_2021_22"}
     assert (table["replications"] == shortages.N).all()
+
+
+def test_no_interval_of_a_non_negative_metric_goes_below_zero():
+    """Issue: intervals of EUE, LOLE, shortfalls ... stay in their range (BCa)."""
+    from sim.vocab import METRICS
+
+    table = pd.read_csv(shortages.DOCS / "comparison.csv")
+    lows = [c for c in table.columns if c.endswith(".ci95_low")]
+    checked = 0
+    for col in lows:
+        m = METRICS.get(col.split(".", 1)[0])
+        if m is not None and m.non_negative:
+            assert (table[col] >= 0).all(), col
+            checked += 1
+    assert checked >= 5
