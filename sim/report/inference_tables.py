@@ -24,16 +24,24 @@ def _digits(*xs: float) -> int:
 
 
 def fmt(x: Any) -> str:
-    """A model figure, with :func:`_digits` decimals."""
+    """A model figure, with :func:`_digits` decimals (``never``: not a number,
+    as the median of a date that never came)."""
     if isinstance(x, str) or x is None:
-        return "-" if x is None else x
+        return "never" if x is None else x
     return num(float(x), _digits(float(x)))
 
 
-def span(lo: float, hi: float) -> str:
-    """``lo to hi`` with the same decimals at both ends."""
-    d = _digits(float(lo), float(hi))
-    return f"{num(float(lo), d)} to {num(float(hi), d)}"
+def span(lo: float | None, hi: float | None) -> str:
+    """``lo to hi`` with the same decimals at both ends; an end that is not a
+    number (a date that never came: stored as null) is ``never``."""
+    ends = [float(x) for x in (lo, hi) if x is not None and x == x and abs(float(x)) != float("inf")]
+    d = _digits(*ends) if ends else 0
+
+    def end(x: float | None) -> str:
+        ok = x is not None and x == x and abs(float(x)) != float("inf")
+        return num(float(x), d) if ok else "never"
+
+    return f"{end(lo)} to {end(hi)}"
 
 
 def reported(x: Any) -> str:

@@ -63,6 +63,10 @@ def predict(pmap: ParameterMap, points: list[Point], pool: Pool) -> pd.DataFrame
     return frame
 
 
+#: Stands for "never" while quantiles are interpolated (no inf - inf).
+NEVER = 1e300
+
+
 def check_record(rec: Record, draws: pd.DataFrame) -> dict[str, Any]:
     """A record against the predictive draws: interval, whether the record falls inside,
     and the share of draws at or below it."""
@@ -73,7 +77,12 @@ def check_record(rec: Record, draws: pd.DataFrame) -> dict[str, Any]:
     if not rec.numeric:
         return {**out, "status": "not a number"}
     x = draws[rec.column].to_numpy(dtype=float)
-    q05, q50, q95 = np.quantile(x, LEVEL)
+    # A date that never came (NaN, as a first cut-off that never happened) ranks
+    # after every date: a quantile that falls among them is infinite (shown "-").
+    never = np.isnan(x)
+    q05, q50, q95 = np.quantile(np.where(never, NEVER, x), LEVEL)
+    q05, q50, q95 = (np.inf if q >= NEVER else float(q) for q in (q05, q50, q95))
+    x = np.where(never, np.inf, x)
     value = float(rec.reported)
     lo, hi = rec.band
     return {
