@@ -78,13 +78,16 @@ def _fleets(path: Path) -> dict:
 
 
 def unit_overrides(path: Path, k: int) -> list[str]:
-    """Units ``k`` times smaller (plant tables' unit sizes, fleets' capacities)
-    and so about ``k`` times as many, with the same capacity."""
+    """Units ``k`` times smaller (plant tables' unit sizes, at least 1 MW; fleets'
+    capacities) and so about ``k`` times as many, with the same capacity."""
     gen = _fleets(path)["generation"]
     out = []
     for i, table in enumerate(gen.get("plant_tables", [])):
         for name, t in table["types"].items():
-            out.append(f"generation.plant_tables.{i}.types.{name}.unit_size_mw={t['unit_size_mw'] / k}")
+            # Not below 1 MW (the schema's floor): the fit uses the units' real count.
+            out.append(
+                f"generation.plant_tables.{i}.types.{name}.unit_size_mw={max(1.0, t['unit_size_mw'] / k)}"
+            )
     for i, f in enumerate(gen.get("units", [])):
         out += [f"generation.units.{i}.count={f.get('count', 1) * k}"]
         out += [f"generation.units.{i}.capacity_mw={f['capacity_mw'] / k}"]
