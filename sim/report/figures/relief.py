@@ -8,6 +8,7 @@ from the replications table (every replication) with its 95 % interval.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -71,7 +72,7 @@ def relief_over_time(run: RunData) -> Figure:
     ax.fill_between(
         x, s["ci95_low"], s["ci95_high"], color="C0", alpha=0.4, lw=0, label="95 % CI of the mean"
     )
-    ax.plot(x, s["mean"], color="C0", lw=1.6, label="relief, ensemble mean")
+    ax.plot(x, s["mean"], color="C0", lw=1.6, label="relief by accounting, ensemble mean")
     t = run.scenario.target
     if t is not None:
         shade_target(ax, t)
@@ -79,11 +80,24 @@ def relief_over_time(run: RunData) -> Figure:
         est = run.estimate("relief_mw")
         by = run.local(t.by)
         ci = ci_text(*est[1:])
-        label = f"relief on {by:%-d %b %Y}: mean {est[0]:,.0f} MW" + (f", 95 % CI{ci}" if ci else "")
+        label = f"{verdict_relief(t)} on {by:%-d %b %Y}: mean {est[0]:,.0f} MW" + (
+            f", 95 % CI{ci}" if ci else ""
+        )
         mean_marker(ax, by, est, label, fmt="o", color="k", ms=4)
     title = f"{run.name}: relief from closures and limits on miners ({reps_text(run.n)})"
-    finish_time_axes(fig, ax, run, title, "relief (MW)")
+    finish_time_axes(fig, ax, run, title, "relief (MW)", ncol=2)
     return fig
+
+
+def verdict_relief(target: Any) -> str:
+    """What the verdict's relief is, for a label: the target's definition (the
+    series drawn over time are relief by accounting)."""
+    names = {
+        "accounting": "accounting",
+        "before_after": "before and after",
+        "counterfactual": "counterfactual",
+    }
+    return f"relief, {names.get(target.definition, target.definition)} (the verdict's)"
 
 
 def relief_by_kind(run: RunData) -> Figure:
@@ -111,7 +125,9 @@ def relief_by_kind(run: RunData) -> Figure:
         colors=[v[1] for v in kinds.values()],
         linewidth=0,
     )
-    ax.plot(x, run.series("relief_mw", NATIONAL)["mean"], color="k", lw=1.0, label="total relief")
+    ax.plot(
+        x, run.series("relief_mw", NATIONAL)["mean"], color="k", lw=1.0, label="total relief (accounting)"
+    )
     if t is not None:
         # Lines, not a translucent band: a band over the stack would muddy its colours.
         lo, hi, text = target_band(t)
@@ -119,7 +135,7 @@ def relief_by_kind(run: RunData) -> Figure:
         for y in (lo, hi):
             ax.axhline(y, color=TARGET, lw=1.0, ls="--")
         est = run.estimate("relief_mw")
-        label = f"total on {by:%-d %b %Y}: mean {est[0]:,.0f} MW" + (
+        label = f"{verdict_relief(t)} on {by:%-d %b %Y}: mean {est[0]:,.0f} MW" + (
             f", 95 % CI{ci_text(*est[1:])}" if ci_text(*est[1:]) else ""
         )
         mean_marker(ax, by, est, label, fmt="o", color="k", ms=4)
