@@ -3,7 +3,8 @@
 ``python -m tools.shortage_table [-n N]`` compares every file of
 ``scenarios/shortages/`` with the flagship (common random numbers, each with its
 counterfactual without the crackdown; the flagship's seed, 100 replications by
-default), keeps the comparison folder in ``docs/shortages/`` and rewrites the
+default), keeps the comparison's tables and figure in ``docs/shortages/`` (not
+its per-replication files) and rewrites the
 README block between the ``shortages`` markers from it. A test checks that the
 README matches the stored comparison and that the comparison was made from the
 scenario files as they are (their hashes in ``docs/shortages/inputs.json``).
@@ -29,6 +30,8 @@ DOCS = ROOT / "docs" / "shortages"
 NAME = "shortages"
 #: Replications of the stored comparison.
 N = 100
+#: Files of the comparison folder not kept in docs/shortages/.
+KEEP_OUT = ("replications.parquet", "replications_long.parquet", "summary.json")
 
 
 def inputs() -> dict[str, str]:
@@ -48,6 +51,10 @@ def run(replications: int = N, workers: int | None = None) -> None:
         scenarios, load_scenario(FLAGSHIP), replications=replications, workers=workers, counterfactual=True
     )
     write_comparison(cmp, DOCS)
+    # The repository keeps the tables and the figure; the per-replication files
+    # and the full summary (about 1 MB) are rebuilt by running the comparison.
+    for name in KEEP_OUT:
+        (DOCS / name).unlink(missing_ok=True)
     (DOCS / "inputs.json").write_text(json.dumps(inputs(), indent=2) + "\n", encoding="utf-8")
 
 
