@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +108,7 @@ def _day(iso: str | None) -> str:
     """``2021-10-13`` as ``13 Oct 2021`` (``never`` as is)."""
     if iso is None or iso == "never":
         return "never"
-    y, m, d = (int(x) for x in iso[:10].split("-"))
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return f"{d} {months[m - 1]} {y}"
+    return date.fromisoformat(iso[:10]).strftime("%-d %b %Y")
 
 
 def date_row(r: ReportedDate, orders: dict[str, Any]) -> str:

@@ -61,5 +61,5 @@ def open_loop_signals(static: Static, replication: int) -> GridSignals | None:
     waits for it; None when the scripted signals suffice."""
     if not needs_first_shedding(static):
         return None
-    base = static.signals or GridSignals.scripted(static.allowed, static.clock)
+    base = static.scripted_signals()
     return replace(base, first_shedding_h=first_shedding_h(static, replication))

@@ -87,6 +87,11 @@ class Static:
     market: economics.Market | None = None
     """Hashprice and levy per day, when the miners' economics are on."""
 
+    def scripted_signals(self) -> GridSignals:
+        """The scripted operator's signals: :attr:`signals`, or built from
+        :attr:`allowed` for a ``Static`` made without them."""
+        return self.signals or GridSignals.scripted(self.allowed, self.clock)
+
 
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that counts the events it schedules (for the
@@ -259,7 +264,7 @@ def simulate(
                 "grid, so give simulate() the replication's signals, or run it with "
                 "sim.model.operator.run_replication"
             )
-        signals = static.signals or GridSignals.scripted(static.allowed, clock)
+        signals = static.scripted_signals()
     env = CountingEnvironment()
     record = Recorder()
     table = sample_population(sc, clock, rng["population"]) if drawn is None else drawn.table

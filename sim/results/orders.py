@@ -18,7 +18,6 @@ import pandas as pd
 
 from sim.model.clock import Clock
 from sim.model.replication import Raw, Static
-from sim.model.signals import GridSignals
 from sim.results.stats import wilson
 from sim.scenario.schema import Scenario
 from sim.vocab import DATED
@@ -33,7 +32,7 @@ ORDER_NAMES = {"first_rationing_day": "first_rationing", "first_cutoff_day": "fi
 def first_orders(static: Static, raw: Raw) -> dict[str, float]:
     """Days from the start to the replication's first rationing (any order
     limiting licensed miners) and first cut-off; NaN if never."""
-    sig = raw.signals or static.signals or GridSignals.scripted(static.allowed, static.clock)
+    sig = raw.signals or static.scripted_signals()
 
     def days(h: float) -> float:
         return h / HOURS_PER_DAY if math.isfinite(h) else math.nan

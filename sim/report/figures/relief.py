@@ -28,6 +28,7 @@ from sim.report.figures.style import (
     who,
 )
 from sim.report.rundata import NATIONAL, RunData, num
+from sim.report.tables import DEFINITIONS
 from sim.vocab import FacilityState
 
 #: Two-sided probability of the spread band of single replications (mean +- z sd).
@@ -92,12 +93,7 @@ def relief_over_time(run: RunData) -> Figure:
 def verdict_relief(target: Any) -> str:
     """What the verdict's relief is, for a label: the target's definition (the
     series drawn over time are relief by accounting)."""
-    names = {
-        "accounting": "accounting",
-        "before_after": "before and after",
-        "counterfactual": "counterfactual",
-    }
-    return f"relief, {names.get(target.definition, target.definition)} (the verdict's)"
+    return f"relief, {DEFINITIONS[target.definition]} (the verdict's)"
 
 
 def relief_by_kind(run: RunData) -> Figure:
