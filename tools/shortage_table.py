@@ -2,7 +2,7 @@
 
 ``python -m tools.shortage_table [-n N]`` compares every file of
 ``scenarios/shortages/`` with the flagship (common random numbers, each with its
-counterfactual without the crackdown; the flagship's seed, 100 replications by
+counterfactual without the crackdown; the flagship's seed and replications by
 default), keeps the comparison's tables and figure in ``docs/shortages/`` (not
 its per-replication files) and rewrites the
 README block between the ``shortages`` markers from it. A test checks that the
@@ -28,8 +28,6 @@ FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
 SHORTAGES = ROOT / "scenarios" / "shortages"
 DOCS = ROOT / "docs" / "shortages"
 NAME = "shortages"
-#: Replications of the stored comparison.
-N = 100
 #: Files of the comparison folder not kept in docs/shortages/.
 KEEP_OUT = ("replications.parquet", "replications_long.parquet", "summary.json")
 
@@ -40,8 +38,9 @@ def inputs() -> dict[str, str]:
     return {str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
-def run(replications: int = N, workers: int | None = None) -> None:
-    """Compare the shortages with the flagship and store the folder in :data:`DOCS`."""
+def run(replications: int | None = None, workers: int | None = None) -> None:
+    """Compare the shortages with the flagship and store the folder in :data:`DOCS`
+    (``replications``: the flagship's own if None, as ``gridshed compare``)."""
     from sim.experiments.compare import compare
     from sim.report.comparison_folder import write_comparison
     from sim.scenario.load import load_scenario
@@ -108,7 +107,7 @@ def block(folder: Path = DOCS) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison, store it and rewrite the README block."""
     p = argparse.ArgumentParser(prog="python -m tools.shortage_table", description=__doc__.splitlines()[0])
-    p.add_argument("-n", "--replications", type=int, default=N)
+    p.add_argument("-n", "--replications", type=int, default=None, help="default: the flagship's")
     p.add_argument("-w", "--workers", type=int, default=None)
     p.add_argument("--no-run", action="store_true", help="only rewrite the README from docs/shortages/")
     args = p.parse_args(argv)

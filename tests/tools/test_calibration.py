@@ -16,7 +16,7 @@ from tools import calibration_table as calibration
 
 @pytest.fixture(scope="module")
 def flagship_summary():
-    # The flagship's own seed and replications (200): the run the README shows.
+    # The flagship's own seed and replications (1,000): the run the README shows.
     return calibration.summary_of(calibration.FLAGSHIP, workers=2)
 
 
