@@ -2,7 +2,8 @@
 
 ``gridshed calibrate`` and ``gridshed sensitivity`` on the flagship with its
 calibration file at their default settings write ``results/calibration_<name>/``
-and ``results/sensitivity_<name>/``. ``python -m tools.inference_tables`` copies
+and ``results/sensitivity_<name>/`` (give them ``--overwrite`` to replace
+earlier runs there). ``python -m tools.inference_tables`` copies
 their summaries, figures and posterior scenario to ``docs/inference/`` (with the
 calibration report rebuilt from its summary) (kept in the
 repository) and rewrites the README blocks between the ``inference-*`` markers

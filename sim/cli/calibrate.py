@@ -3,6 +3,7 @@ from reported figures by ABC-SMC, and rank them by what they do to the answer.""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import tempfile
@@ -19,6 +20,7 @@ from sim.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from sim.cli.progress import CommandBar
+    from sim.report.outfolder import Reservation
 
 #: Estimated seconds of the prior sample, per particle of the inference, and of
 #: writing the folder and its figures (estimates, from the example's calibration
@@ -38,14 +40,19 @@ class Job:
     workers: int | None
     scheduler: str | None
     seed: int | None
+    overwrite: bool
 
     def pool(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~sim.experiments.inference.pool.Pool`."""
         return {"executor": self.executor, "workers": self.workers, "scheduler": self.scheduler}
 
-    def folder(self, kind: str, scenario: str) -> Path:
-        """``OUT/NAME`` (default ``OUT/<kind>_<scenario>``)."""
-        return self.out / (self.name or f"{kind}_{scenario}")
+    def reserve(
+        self, kind: str, scenario: str, quiet: bool
+    ) -> contextlib.AbstractContextManager[Reservation]:
+        """Reserve ``OUT/NAME`` (default ``OUT/<kind>_<scenario>``) before the run,
+        as ``run`` does: an existing folder is replaced only with ``--overwrite``,
+        else the results go to ``NAME-2``, ``NAME-3`` ..."""
+        return opt.output_folder(self.out, self.name or f"{kind}_{scenario}", self.overwrite, quiet)
 
 
 def _needs(kind: str) -> None:
@@ -79,6 +86,7 @@ def job(kind: str, seed_help: str) -> Callable[[Callable[..., Any]], Callable[..
             opt.WORKERS,
             opt.SCHEDULER,
             opt.seed(seed_help),
+            opt.OVERWRITE,
         )(command)
 
     return wrap
@@ -143,7 +151,7 @@ def calibrate_command(
     guesses = {"prior sample": PRIOR_SAMPLE_S, "inference": GUESS_S, "writing": WRITE_S}
     bar = opt.command_bar(quiet, progress, guesses)
     with bar:
-        folder, s = _calibrate(job, population, generations, draws, figures, bar)
+        folder, s = _calibrate(job, population, generations, draws, figures, bar, quiet)
 
     def text() -> str:
         from sim.report.inference_tables import heldout_block, posterior_table
@@ -160,6 +168,7 @@ def _calibrate(
     draws: int | None,
     figures: bool,
     bar: CommandBar,
+    quiet: bool,
 ) -> tuple[Path, dict[str, Any]]:
     """Run the inference and write its folder; returns the folder and the summary."""
     from sim.experiments.inference.calibrate import calibrate, load
@@ -174,14 +183,17 @@ def _calibrate(
     bar.plan("prior sample", PRIOR_SAMPLE_S)
     bar.plan("inference", PARTICLE_S, items=n * g, unit="particles")
     bar.plan("writing", WRITE_S + (FIGURES_S if figures else 0.0))
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        job.reserve("calibration", pmap.scenario_.name, quiet) as target,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         db = Path(tmp) / "history.db"
         sizes = {"population": population, "generations": generations, "draws": draws}
         update = _counter(bar, g)
         run = calibrate(scenario, calibration, db, **job.pool(), seed=job.seed, **sizes, progress=update)
         bar.start("writing")
         s = run.summary
-        folder = job.folder("calibration", s["scenario"])
+        folder = target.path
         header = (
             f"Posterior of {s['scenario']}: written by `gridshed calibrate {scenario} {calibration}`\n"
             f"(seed {s['seed']}). Values are posterior medians; integers rounded; derived keys\n"
@@ -201,7 +213,7 @@ def _calibrate(
             "predictive": run.draws,
             "prior_predictive": run.prior_draws,
         }
-        write_calibration(folder, s, tables, db, yaml_text, figs if figures else None)
+        folder = write_calibration(target, s, tables, db, yaml_text, figs if figures else None)
     return folder, s
 
 
@@ -235,20 +247,29 @@ def sensitivity_command(
     from sim.experiments.inference.pool import Pool
     from sim.experiments.inference.sensitivity import run_sensitivity
     from sim.experiments.inference.spec import with_settings
+
+    pmap, cal = load(job.scenario, job.calibration)
+    cal = with_settings(cal, "sensitivity", method=method, samples=samples, replications=replications)
+    seed = pmap.scenario_.seed if job.seed is None else job.seed
+    with job.reserve("sensitivity", pmap.scenario_.name, quiet) as target:
+        with Pool(**job.pool()) as pool:
+            res = run_sensitivity(pmap, cal, pool, seed)
+        _write_sensitivity(target, pmap.scenario_.name, job, res, cal, figures, quiet)
+
+
+def _write_sensitivity(
+    target: Reservation, name: str, job: Job, res: Any, cal: Any, figures: bool, quiet: bool
+) -> None:
+    """Write the sensitivity folder and print what it says (or, ``quiet``, where it is)."""
     from sim.report.figures import posterior as pf
     from sim.report.inference_folder import write_sensitivity
     from sim.report.inference_tables import sensitivity_block
     from sim.vocab import label
 
-    pmap, cal = load(job.scenario, job.calibration)
-    cal = with_settings(cal, "sensitivity", method=method, samples=samples, replications=replications)
-    seed = pmap.scenario_.seed if job.seed is None else job.seed
-    with Pool(**job.pool()) as pool:
-        res = run_sensitivity(pmap, cal, pool, seed)
     labels = {k: u.label for k, u in cal.unknowns.items()}
     outputs = {o: cal.verdicts[o].label if o in cal.verdicts else label(o) for o in res.outputs}
     summary = {
-        "scenario": pmap.scenario_.name,
+        "scenario": name,
         "calibration_file": str(job.calibration),
         "method": res.method,
         "outputs": list(res.outputs),
@@ -258,10 +279,9 @@ def sensitivity_command(
         "elapsed_s": res.elapsed_s,
         "indices": res.indices.to_dict("records"),
     }
-    folder = job.folder("sensitivity", pmap.scenario_.name)
     figs = {"sensitivity": lambda: pf.indices(res.indices, labels, outputs)}
     tables = {"points": res.points, "indices": res.indices}
-    write_sensitivity(folder, summary, tables, figs if figures else None)
+    folder = write_sensitivity(target, summary, tables, figs if figures else None)
     click.echo(
         str(folder)
         if quiet

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from sim.report.comparison_folder import save_figure
 from sim.report.inference_tables import calibration_markdown, sensitivity_block
+from sim.report.outfolder import Reservation
 from sim.report.runfolder import json_safe, write_atomic
 from sim.scenario.source import PATH_KEYS, load_source, split_key
 
@@ -83,7 +84,7 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_calibration(
-    folder: Path,
+    folder: Path | Reservation,
     summary: Mapping[str, Any],
     tables: Mapping[str, pd.DataFrame],
     history: Path,
@@ -103,11 +104,11 @@ def write_calibration(
         if figures:
             _figures(tmp, figures)
 
-    return write_atomic(Path(folder), fill)
+    return write_atomic(folder if isinstance(folder, Reservation) else Path(folder), fill)
 
 
 def write_sensitivity(
-    folder: Path,
+    folder: Path | Reservation,
     summary: Mapping[str, Any],
     tables: Mapping[str, pd.DataFrame],
     figures: Mapping[str, Callable[[], Figure | None]] | None = None,
@@ -123,4 +124,4 @@ def write_sensitivity(
         if figures:
             _figures(tmp, figures)
 
-    return write_atomic(Path(folder), fill)
+    return write_atomic(folder if isinstance(folder, Reservation) else Path(folder), fill)

@@ -157,3 +157,22 @@ def test_sensitivity_writes_indices_for_every_output_and_unknown(cli, tmp_path):
     # the lasting-limit order ends on 7 Feb, before the target: it cannot move relief
     assert (folder / "figures" / "sensitivity.png").exists()
     assert textwrap.dedent("# Sensitivity") in (folder / "sensitivity.md").read_text()
+
+
+def test_an_existing_folder_is_kept_unless_overwrite_is_given(cli, tmp_path):
+    """As `run`: a second sensitivity goes to NAME-2 and says so; --overwrite replaces."""
+    path = tmp_path / "calibration.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    first = out / "sensitivity_two_zones"
+    first.mkdir(parents=True)
+    (first / "mine.txt").write_text("an earlier study", encoding="utf-8")
+    again = cli("sensitivity", EXAMPLE, path, "--out", out, "-w", "1", "--no-figures")
+    assert again.exit_code == 0, again.output
+    assert (first / "mine.txt").exists()
+    assert f"{first} exists or is being written; writing to {out / 'sensitivity_two_zones-2'}" in again.stderr
+    assert (out / "sensitivity_two_zones-2" / "indices.parquet").exists()
+    replaced = cli("sensitivity", EXAMPLE, path, "--out", out, "-w", "1", "--no-figures", "--overwrite", "-q")
+    assert replaced.exit_code == 0, replaced.output
+    assert replaced.stdout == f"{first}\n"
+    assert not (first / "mine.txt").exists() and (first / "indices.parquet").exists()
