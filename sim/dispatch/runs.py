@@ -56,7 +56,30 @@ class Steps:
         """The per-step array (leading shape x ``n``)."""
         if self.k == self.n:
             return self.values
-        return np.repeat(self.values, self.lengths(), axis=-1)
+        if self.k == 1:
+            return np.repeat(self.values, self.n, axis=-1)
+        # A gather through the run of every step: faster than ``np.repeat``
+        # along the last axis, and shared by the series of one axis of runs.
+        return self.values.take(run_of_step(self.starts, self.n), axis=-1)
+
+    def window(self, a: int, b: int) -> np.ndarray:
+        """``expand()[..., a:b]``, without expanding the other steps."""
+        if self.k == self.n:
+            return self.values[..., a:b]
+        first = int(np.searchsorted(self.starts, a, side="right")) - 1
+        last = int(np.searchsorted(self.starts, b, side="left"))
+        part = Steps(self.starts[first:last] - a, self.values[..., first:last], b - a)
+        part.starts[0] = 0
+        return part.expand()
+
+    def tail(self, a: int) -> Steps:
+        """The series from step ``a`` on (``n - a`` steps, ``0 <= a < n``)."""
+        if a == 0:
+            return self
+        first = int(np.searchsorted(self.starts, a, side="right")) - 1
+        starts = self.starts[first:] - a
+        starts[0] = 0
+        return Steps(starts, self.values[..., first:], self.n - a)
 
     def on(self, starts: np.ndarray) -> np.ndarray:
         """Values on the runs of a finer axis ``starts`` (a superset of ours)."""
@@ -100,6 +123,24 @@ class Steps:
     def zone_sum(self) -> Steps:
         """Sum over the leading (zone) axis, as ``expand().sum(axis=0)`` does it."""
         return Steps(self.starts, zone_sum(self.values, self.n), self.n)
+
+
+#: The most recent indexes of :func:`run_of_step`, newest first: ``(starts, n, index)``.
+_RUN_OF_STEP: list[tuple[np.ndarray, int, np.ndarray]] = []
+
+
+def run_of_step(starts: np.ndarray, n: int) -> np.ndarray:
+    """The run of each of ``n`` steps for the runs ``starts`` (read-only; the
+    last few are kept, by the identity of ``starts``, since the series of one
+    balance share their runs)."""
+    for s, m, index in _RUN_OF_STEP:
+        if s is starts and m == n:
+            return index
+    lengths = np.diff(starts, append=n)
+    index = np.repeat(np.arange(starts.size), lengths)
+    index.setflags(write=False)
+    _RUN_OF_STEP[:] = [(starts, n, index), *_RUN_OF_STEP[:3]]
+    return index
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,6 +25,7 @@ give, to the last bit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -32,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.balance import EPS_MW
-from sim.dispatch.runs import Series, Steps, align, unique
+from sim.dispatch.runs import Series, Steps, align, unique, zone_sum
 from sim.model.balance import RunBalance, dispatch_runs
+from sim.model.clock import Clock
 from sim.model.replication import Raw, Static
 from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
@@ -166,17 +168,19 @@ def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
     if math.isnan(t0):
         return {}
     k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
-    by_zone = shed.expand()[:, k0:]
-    v = by_zone.sum(axis=0)
-    lole = float((v > EPS_MW).sum() * clock.step_h)
+    # On the runs from step k0 on: the numbers of the per-step arrays, to the bit.
+    by_zone = shed.tail(k0) if k0 < shed.n else None
+    v = None if by_zone is None else by_zone.zone_sum()
+    lole = 0.0 if v is None else float(v.lengths()[v.values > EPS_MW].sum() * clock.step_h)
     out = {
-        "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
+        "eue_after_campaign_mwh": float((0.0 if v is None else v.total()) * clock.step_h),
         "lole_after_campaign_h": lole,
-        "shortfall_after_campaign_mw": float(v.max()) if v.size else 0.0,
+        "shortfall_after_campaign_mw": 0.0 if v is None else float(v.values.max()),
         "enough": float(lole == 0.0),
     }
     for z, zone in enumerate(static.zones):
-        out[f"shortfall_after_campaign_mw.{zone}"] = float(by_zone[z].max()) if v.size else 0.0
+        deepest = 0.0 if by_zone is None else by_zone.values[z].max()
+        out[f"shortfall_after_campaign_mw.{zone}"] = float(deepest)
     return out
 
 
@@ -197,11 +201,12 @@ def monthly_imports(static: Static, imports: Steps) -> dict[str, float]:
     if not systems:
         return {}
     starts, labels = static.clock.months
-    per_step = imports.expand()
     out = {}
     for system in dict.fromkeys(systems):
         rows = [j for j, s in enumerate(systems) if s == system]
-        months = np.add.reduceat(per_step[rows].sum(axis=0), starts) * static.clock.step_h
+        # The system's links added on the runs, as the per-step rows add.
+        total = Steps(imports.starts, zone_sum(imports.values[rows], imports.n), imports.n)
+        months = np.add.reduceat(total.expand(), starts) * static.clock.step_h
         out.update({f"imports_mwh.{system}@{m}": float(v) for m, v in zip(labels, months, strict=True)})
     return out
 
@@ -249,10 +254,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     s["imports_mwh"] = float(bal.imports.total() * step_h)
     starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)
     s["peak_demand_mw"] = float(Steps(starts, demand + grey + licensed, bal.demand.n).zone_sum().values.max())
-    winter = _IS_WINTER[static.clock.month]
-    s["winter_generation_mw"] = (
-        float(bal.generation.zone_sum().expand()[winter].mean()) if winter.any() else float("nan")
-    )
+    s["winter_generation_mw"] = winter_mean(bal.generation.zone_sum(), static.clock)
     mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
     s["mining_mw"] = float(mining.zone_sum().values[0])
     lf = bal.links
@@ -279,6 +281,27 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         result.facilities = facilities_frame(static, raw)
         result.extra["balance"] = bal.expand()
     return result
+
+
+def winter_mean(series: Steps, clock: Clock) -> float:
+    """Mean of ``series`` over the steps of the :data:`WINTER_MONTHS` (nan if none)."""
+    winter = _winter(clock)
+    if isinstance(winter, tuple):  # one stretch of steps, as a rule
+        a, b = winter
+        return float(series.window(a, b).mean()) if b > a else float("nan")
+    return float(series.expand()[winter].mean())
+
+
+@functools.lru_cache(maxsize=4)
+def _winter(clock: Clock) -> tuple[int, int] | np.ndarray:
+    """The winter steps as ``(first, stop)`` when they follow one another, else a mask."""
+    mask = _IS_WINTER[clock.month]
+    steps = np.flatnonzero(mask)
+    if steps.size == 0:
+        return 0, 0
+    if steps[-1] - steps[0] + 1 == steps.size:
+        return int(steps[0]), int(steps[-1]) + 1
+    return mask
 
 
 def _event_counts(
