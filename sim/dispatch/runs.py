@@ -103,15 +103,16 @@ class Steps:
         bits = np.ascontiguousarray(self.values).reshape(-1, self.k).view(np.int64)
         keep = np.zeros(self.k, dtype=bool)
         keep[0] = True
+        new, limit = keep[1:], worth * self.k
         # Row by row: once the runs kept so far are too many, all are.
         for row in bits:
-            keep[1:] |= row[1:] != row[:-1]
-            if np.count_nonzero(keep) > worth * self.k:
+            new |= row[1:] != row[:-1]
+            if np.count_nonzero(keep) > limit:
                 return self
-        kept = np.count_nonzero(keep)
-        if kept == self.k or kept > worth * self.k:
+        kept = np.flatnonzero(keep)
+        if kept.size == self.k or kept.size > limit:
             return self
-        return Steps(self.starts[keep], self.values[..., keep], self.n)
+        return Steps(self.starts[kept], self.values[..., kept], self.n)
 
     def total(self) -> np.float64:
         """``np.sum`` of the per-step array, to the last bit (expanded only when

@@ -130,7 +130,8 @@ def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = N
             continue
         sel = _is(codes, *states) & (k < T)
         out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
-    out["relief_limits_mw"] = limits
+    # Merged first: the limits change at few of the balance's runs.
+    out["relief_limits_mw"] = limits.squeeze(SQUEEZE_WORTH)
     starts, parts = align(*out.values())
     out["relief_mw"] = Steps(starts, sum(parts), T)
     return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
