@@ -121,6 +121,12 @@ class Steps:
             return self.values.sum()
         return self.expand().sum()
 
+    def totals(self) -> tuple[np.float64, list[np.float64]]:
+        """:meth:`total`, and that of each row (leading axis) alone, expanding
+        at most once."""
+        full = self.expand() if self.values.any() else self.values
+        return (self.total() if full is self.values else full.sum()), [row.sum() for row in full]
+
     def zone_sum(self) -> Steps:
         """Sum over the leading (zone) axis, as ``expand().sum(axis=0)`` does it."""
         return Steps(self.starts, zone_sum(self.values, self.n), self.n)

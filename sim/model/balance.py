@@ -90,19 +90,23 @@ def segments(static: Static, raw: Raw) -> Segments:
     of weather, and the steps of facility events and unit outages."""
     T = static.clock.n_steps
     change = static.static_change.copy()
-    for a in (raw.anomaly_c[None, :], raw.availability, raw.variable):
-        change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
+    rows = [raw.anomaly_c, *raw.availability, *raw.variable]
     share = order_share(static, raw)
     if share is not static.allowed:  # the replication's own orders
-        change[1:] |= (share[:, 1:] != share[:, :-1]).any(axis=0)
+        rows += list(share)
+    new, differs = change[1:], np.empty(max(T - 1, 0), dtype=bool)
+    for row in rows:  # one row at a time, into one buffer
+        np.not_equal(row[1:], row[:-1], out=differs)
+        new |= differs
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
         change[k[k < T]] = True
     starts = np.flatnonzero(change)
+    lengths = np.diff(starts, append=T)
     pos = np.empty(T + 1, dtype=np.int64)
-    pos[:T] = np.cumsum(change) - 1
+    pos[:T] = np.repeat(np.arange(starts.size), lengths)
     pos[T] = starts.size
-    return Segments(starts, np.diff(np.append(starts, T)), pos)
+    return Segments(starts, lengths, pos)
 
 
 def order_share(static: Static, raw: Raw) -> np.ndarray:
@@ -117,20 +121,27 @@ def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tupl
     Z = len(static.zones)
     seg = seg or Segments.every_step(static.clock.n_steps)
     t = raw.facilities
-    acc = np.zeros((2, Z, seg.n + 1))
-    init = t.connect_h <= 0
-    np.add.at(acc, (t.licensed[init].astype(int), t.zone[init], 0), t.load_mw[init])
     ev = raw.events
     moved = ev["mw"] != 0
+    k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
+    # Sums on the runs where some load changes only (run seg.n: past the end),
+    # then carried over the others: adding 0.0 changes no sum (none is -0.0).
+    at = unique(np.concatenate([np.zeros(1, dtype=np.int64), k]))
+    col = np.searchsorted(at, k)
+    acc = np.zeros((2, Z, at.size))
+    init = t.connect_h <= 0
+    np.add.at(acc, (t.licensed[init].astype(int), t.zone[init], 0), t.load_mw[init])
     if moved.any():
-        k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
         zone, mw = ev["zone"][moved], ev["mw"][moved]
-        np.add.at(acc, (licensed_after(t, ev)[moved].astype(int), zone, k), mw)
+        np.add.at(acc, (licensed_after(t, ev)[moved].astype(int), zone, col), mw)
         # A licensed site going grey moves its load out of the licensed pool.
         went = ev["event"][moved] == FacilityState.WENT_GREY
-        np.add.at(acc, (1, zone[went], k[went]), -mw[went])
-    level = np.cumsum(acc, axis=2)[:, :, : seg.n]
-    return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
+        np.add.at(acc, (1, zone[went], col[went]), -mw[went])
+    level = np.maximum(np.cumsum(acc, axis=2), 0.0)
+    if at.size == seg.n + 1:  # a change at every run (and past the end)
+        return level[0, :, : seg.n], level[1, :, : seg.n]
+    run = np.searchsorted(at, np.arange(seg.n), side="right") - 1
+    return level[0].take(run, axis=-1), level[1].take(run, axis=-1)
 
 
 @dataclass

@@ -212,16 +212,18 @@ def monthly_imports(static: Static, imports: Steps) -> dict[str, float]:
     return out
 
 
-def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
-    """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
+def loss_stats(shed: Steps, step_h: float, total: float | None = None) -> tuple[float, float, float, float]:
+    """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series
+    (``total``: its :meth:`~sim.dispatch.runs.Steps.total`, if known)."""
     v = shed.values
+    total = shed.total() if total is None else total
     short = v > EPS_MW
     if not short.any():  # nothing to count
-        return float(shed.total() * step_h), 0.0, 0.0, float(v.max())
+        return float(total * step_h), 0.0, 0.0, float(v.max())
     starts = short.copy()
     starts[1:] &= ~short[:-1]
     return (
-        float(shed.total() * step_h),
+        float(total * step_h),
         float(shed.lengths()[short].sum() * step_h),
         float(starts.sum()),
         float(v.max()) if shed.n else 0.0,
@@ -242,12 +244,12 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     national = loss_stats(bal.shed.zone_sum(), step_h)
     eue, lole, lolf, peak = national
     s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    one = len(static.zones) == 1
+    by_zone = None if one else bal.shed.totals()[1]
     for z, name in enumerate(static.zones):
         # One zone's series is the national one, to the bit.
-        one = len(static.zones) == 1
-        e, lo, lf, pk = (
-            national if one else loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
-        )
+        shed = Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n)
+        e, lo, lf, pk = national if one else loss_stats(shed, step_h, by_zone[z])
         s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
         s[f"peak_shortfall_mw.{name}"] = pk
     s.update(first_orders(static, raw))
@@ -263,12 +265,14 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         name: series.squeeze(SQUEEZE_WORTH)
         for name, series in zip(LINK_SERIES, (lf.flow, lf.imports), strict=True)
     }
+    link_energy = zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True)
+    energy = {key: series.totals() for key, series in link_energy}
     for j, name in enumerate(static.outside.names):
-        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
-            s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+        for key in LINK_METRICS:
+            s[f"{key}.{name}"] = float(energy[key][1][j] * step_h)
     s.update(monthly_imports(static, lf.imports))
-    s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
-    s["exports_mwh"] = float(lf.exports.total() * step_h)
+    s["unscheduled_mwh"] = float(energy["unscheduled_mwh"][0] * step_h)
+    s["exports_mwh"] = float(energy["exports_mwh"][0] * step_h)
     result = ReplicationResult(
         raw.replication,
         s,

@@ -47,3 +47,19 @@ def test_the_run_of_every_step_is_shared_by_series_of_the_same_runs():
     assert run_of_step(starts, 12) is index  # kept, not recomputed
     assert run_of_step(starts.copy(), 12) is not index  # by identity: equal runs, another array
     assert not index.flags.writeable
+
+
+def bits(x) -> bytes:
+    return np.asarray(x, dtype=float).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(s=series())
+def test_totals_are_the_sums_of_the_per_step_array_and_of_each_row(s):
+    full = plain(s)
+    total, rows = s.totals()
+    assert bits(total) == bits(full.sum()) == bits(s.total())
+    if full.ndim == 2:
+        assert len(rows) == full.shape[0]
+        for got, row in zip(rows, full, strict=True):
+            assert bits(got) == bits(row.sum())
