@@ -87,7 +87,7 @@ class Steps:
             return self.values
         if self.k == 1:
             return np.repeat(self.values, starts.size, axis=-1)
-        return self.values[..., np.searchsorted(self.starts, starts, side="right") - 1]
+        return self.values.take(np.searchsorted(self.starts, starts, side="right") - 1, axis=-1)
 
     def at(self, step: int) -> np.ndarray:
         """The value at one step."""
@@ -112,7 +112,7 @@ class Steps:
         kept = np.flatnonzero(keep)
         if kept.size == self.k or kept.size > limit:
             return self
-        return Steps(self.starts[kept], self.values[..., kept], self.n)
+        return Steps(self.starts[kept], self.values.take(kept, axis=-1), self.n)
 
     def total(self) -> np.float64:
         """``np.sum`` of the per-step array, to the last bit (expanded only when

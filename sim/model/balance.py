@@ -277,7 +277,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
         d, weather, base = every_step(T), a + static.cold_c, static.base_demand
     else:
         d = np.flatnonzero(change)
-        weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
+        weather, base = (a + static.cold_c)[d], static.base_demand.take(d, axis=1)
     demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
     firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
     p = capacity_starts(static, raw)
@@ -298,7 +298,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
     bases = [zero, shed, served, zero, zero, zero_l, zero_o, zero_o, zero_o, zero, zero, served]
     if k.size:
         col = k if d.size == T else np.searchsorted(d, k, side="right") - 1
-        gen_k, firm_k = gen[:, run], firm[:, col]
+        gen_k, firm_k = gen.take(run, axis=1), firm.take(col, axis=1)
         allowed = np.zeros_like(firm_k)  # licensed load 0.0 times the orders' limits
         res, zk = flows.solve(static, raw, gen_k, firm_k, allowed, k, solve_secure)
         flow, imports_l, unsched, exports = flows.per_link(static, res, zk)
