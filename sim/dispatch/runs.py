@@ -68,9 +68,9 @@ class Steps:
             return self.values[..., a:b]
         first = int(np.searchsorted(self.starts, a, side="right")) - 1
         last = int(np.searchsorted(self.starts, b, side="left"))
-        part = Steps(self.starts[first:last] - a, self.values[..., first:last], b - a)
-        part.starts[0] = 0
-        return part.expand()
+        edges = self.starts[first:last].copy()
+        edges[0] = a
+        return np.repeat(self.values[..., first:last], np.diff(edges, append=b), axis=-1)
 
     def tail(self, a: int) -> Steps:
         """The series from step ``a`` on (``n - a`` steps, ``0 <= a < n``)."""

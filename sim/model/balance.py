@@ -199,7 +199,7 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
         seg = Segments.every_step(T)
     cols = seg.starts
     at = outside.columns  # the steps ``cols`` of a per-step array (itself if all)
-    weather = at(raw.anomaly_c + static.cold_c, cols)
+    weather = at(raw.anomaly_c, cols) + at(static.cold_c, cols)
     demand = np.maximum(at(static.base_demand, cols) - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
     allowed = licensed * at(order_share(static, raw), cols)
