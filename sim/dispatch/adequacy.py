@@ -59,6 +59,6 @@ def short_steps(
     steps = ranges(first, lengths)
     cols = steps if load_starts.size == n else np.searchsorted(load_starts, steps, side="right") - 1
     run = np.repeat(maybe, lengths)
-    short = load[:, cols] > head[:, run]
+    short = load.take(cols, axis=1) > head.take(run, axis=1)
     short = short[0] if short.shape[0] == 1 else short.any(axis=0)
     return steps[short], run[short]

@@ -56,7 +56,30 @@ class Steps:
         """The per-step array (leading shape x ``n``)."""
         if self.k == self.n:
             return self.values
-        return np.repeat(self.values, self.lengths(), axis=-1)
+        if self.k == 1:
+            return np.repeat(self.values, self.n, axis=-1)
+        # A gather through the run of every step: faster than ``np.repeat``
+        # along the last axis, and shared by the series of one axis of runs.
+        return self.values.take(run_of_step(self.starts, self.n), axis=-1)
+
+    def window(self, a: int, b: int) -> np.ndarray:
+        """``expand()[..., a:b]``, without expanding the other steps."""
+        if self.k == self.n:
+            return self.values[..., a:b]
+        first = int(np.searchsorted(self.starts, a, side="right")) - 1
+        last = int(np.searchsorted(self.starts, b, side="left"))
+        edges = self.starts[first:last].copy()
+        edges[0] = a
+        return np.repeat(self.values[..., first:last], np.diff(edges, append=b), axis=-1)
+
+    def tail(self, a: int) -> Steps:
+        """The series from step ``a`` on (``n - a`` steps, ``0 <= a < n``)."""
+        if a == 0:
+            return self
+        first = int(np.searchsorted(self.starts, a, side="right")) - 1
+        starts = self.starts[first:] - a
+        starts[0] = 0
+        return Steps(starts, self.values[..., first:], self.n - a)
 
     def on(self, starts: np.ndarray) -> np.ndarray:
         """Values on the runs of a finer axis ``starts`` (a superset of ours)."""
@@ -64,7 +87,7 @@ class Steps:
             return self.values
         if self.k == 1:
             return np.repeat(self.values, starts.size, axis=-1)
-        return self.values[..., np.searchsorted(self.starts, starts, side="right") - 1]
+        return self.values.take(np.searchsorted(self.starts, starts, side="right") - 1, axis=-1)
 
     def at(self, step: int) -> np.ndarray:
         """The value at one step."""
@@ -80,15 +103,16 @@ class Steps:
         bits = np.ascontiguousarray(self.values).reshape(-1, self.k).view(np.int64)
         keep = np.zeros(self.k, dtype=bool)
         keep[0] = True
+        new, limit = keep[1:], worth * self.k
         # Row by row: once the runs kept so far are too many, all are.
         for row in bits:
-            keep[1:] |= row[1:] != row[:-1]
-            if np.count_nonzero(keep) > worth * self.k:
+            new |= row[1:] != row[:-1]
+            if np.count_nonzero(keep) > limit:
                 return self
-        kept = np.count_nonzero(keep)
-        if kept == self.k or kept > worth * self.k:
+        kept = np.flatnonzero(keep)
+        if kept.size == self.k or kept.size > limit:
             return self
-        return Steps(self.starts[keep], self.values[..., keep], self.n)
+        return Steps(self.starts[kept], self.values.take(kept, axis=-1), self.n)
 
     def total(self) -> np.float64:
         """``np.sum`` of the per-step array, to the last bit (expanded only when
@@ -97,9 +121,33 @@ class Steps:
             return self.values.sum()
         return self.expand().sum()
 
+    def totals(self) -> tuple[np.float64, list[np.float64]]:
+        """:meth:`total`, and that of each row (leading axis) alone, expanding
+        at most once."""
+        full = self.expand() if self.values.any() else self.values
+        return (self.total() if full is self.values else full.sum()), [row.sum() for row in full]
+
     def zone_sum(self) -> Steps:
         """Sum over the leading (zone) axis, as ``expand().sum(axis=0)`` does it."""
         return Steps(self.starts, zone_sum(self.values, self.n), self.n)
+
+
+#: The most recent indexes of :func:`run_of_step`, newest first: ``(starts, n, index)``.
+_RUN_OF_STEP: list[tuple[np.ndarray, int, np.ndarray]] = []
+
+
+def run_of_step(starts: np.ndarray, n: int) -> np.ndarray:
+    """The run of each of ``n`` steps for the runs ``starts`` (read-only; the
+    last few are kept, by the identity of ``starts``, since the series of one
+    balance share their runs)."""
+    for s, m, index in _RUN_OF_STEP:
+        if s is starts and m == n:
+            return index
+    lengths = np.diff(starts, append=n)
+    index = np.repeat(np.arange(starts.size), lengths)
+    index.setflags(write=False)
+    _RUN_OF_STEP[:] = [(starts, n, index), *_RUN_OF_STEP[:3]]
+    return index
 
 
 @functools.lru_cache(maxsize=8)

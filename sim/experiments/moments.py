@@ -64,39 +64,55 @@ def _on(rm: RunMoments, starts: np.ndarray) -> Moments:
 def run_moments(series: list[Steps]) -> RunMoments:
     """Moments over replications of one series each (in order): the same
     numbers as adding the per-step arrays one by one to :class:`Sums`, computed
-    on the runs of the union of their changes, for all replications at once
-    (by blocks of :data:`BLOCK` runs, which stay in the cache)."""
+    on the runs of the union of their changes. When every replication has the
+    same runs, all at once (by blocks of :data:`BLOCK` runs, which stay in the
+    cache); else one replication at a time, its runs spread onto the union's."""
     n, r = series[0].n, len(series)
-    values = np.concatenate([s.values for s in series], axis=-1)
-    ks = np.array([s.k for s in series])
     starts = series[0].starts
-    if all(s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series):
-        idx = None  # the same runs in every replication
-    else:
-        # The union of the runs' starts, and each replication's run at each of
-        # them: its runs follow the previous replications' in ``values``, so
-        # that is a count of all the runs started up to there.
-        own = np.concatenate([s.starts for s in series])
-        mask = np.zeros(n, dtype=bool)
-        mask[own] = True
-        starts = np.flatnonzero(mask)
-        begins = np.zeros(r * starts.size, dtype=bool)
-        begins[(np.cumsum(mask) - 1)[own] + np.repeat(np.arange(r) * starts.size, ks)] = True
-        idx = (np.cumsum(begins) - 1).reshape(r, starts.size)
+    same = (s.starts is starts or (s.k == starts.size and np.array_equal(s.starts, starts)) for s in series)
+    if not all(same):
+        return _on_union(series)
+    values = np.concatenate([s.values for s in series], axis=-1)
     shape = (*values.shape[:-1], starts.size)
     sums = Sums()
     sums.n, sums.shift, sums.s, sums.q = r, np.empty(shape), np.empty(shape), np.empty(shape)
     for a in range(0, starts.size, BLOCK):
-        if idx is None:
-            x = values.reshape(*shape[:-1], r, starts.size)[..., a : a + BLOCK]
-        else:
-            x = np.take(values, idx[:, a : a + BLOCK], axis=-1)  # replications on the last axis but one
+        x = values.reshape(*shape[:-1], r, starts.size)[..., a : a + BLOCK]
         shift = x[..., 0, :]
         sums.shift[..., a : a + BLOCK] = shift
         d = x - shift[..., None, :]
         sums.s[..., a : a + BLOCK] = _sequential_sum(d)
         d *= d
         sums.q[..., a : a + BLOCK] = _sequential_sum(d)
+    return RunMoments(starts, sums.moments(), n)
+
+
+def _on_union(series: list[Steps]) -> RunMoments:
+    """:func:`run_moments` of replications whose runs differ: each replication
+    is spread onto the union of the runs and added as :meth:`Sums.add` adds it
+    (the same operations, in the same order, on the union's runs)."""
+    n = series[0].n
+    first = np.zeros(n, dtype=bool)
+    for s in series:
+        first[s.starts] = True
+    starts = np.flatnonzero(first)
+    # Union run of each step that starts a run (plus one).
+    rank = np.cumsum(first)
+    run = np.empty(starts.size, dtype=np.int64)
+    sums = Sums()
+    for s in series:
+        if s.k in (1, starts.size):
+            x = s.values  # one run (broadcast), or the union's own runs
+        else:
+            # The run of ``s`` at each union run: a count of its starts so far.
+            run.fill(0)
+            run[rank[s.starts[1:]] - 1] = 1
+            np.cumsum(run, out=run)
+            x = s.values.take(run, axis=-1)
+        if sums.shift is None:
+            sums.add(np.broadcast_to(x, (*x.shape[:-1], starts.size)))
+        else:
+            sums.add(x)
     return RunMoments(starts, sums.moments(), n)
 
 

@@ -90,19 +90,23 @@ def segments(static: Static, raw: Raw) -> Segments:
     of weather, and the steps of facility events and unit outages."""
     T = static.clock.n_steps
     change = static.static_change.copy()
-    for a in (raw.anomaly_c[None, :], raw.availability, raw.variable):
-        change[1:] |= (a[:, 1:] != a[:, :-1]).any(axis=0)
+    rows = [raw.anomaly_c, *raw.availability, *raw.variable]
     share = order_share(static, raw)
     if share is not static.allowed:  # the replication's own orders
-        change[1:] |= (share[:, 1:] != share[:, :-1]).any(axis=0)
+        rows += list(share)
+    new, differs = change[1:], np.empty(max(T - 1, 0), dtype=bool)
+    for row in rows:  # one row at a time, into one buffer
+        np.not_equal(row[1:], row[:-1], out=differs)
+        new |= differs
     ev = raw.events
     for k in (static.clock.step_of(ev["t_h"][ev["mw"] != 0]), static.clock.step_of(raw.outage_t)):
         change[k[k < T]] = True
     starts = np.flatnonzero(change)
+    lengths = np.diff(starts, append=T)
     pos = np.empty(T + 1, dtype=np.int64)
-    pos[:T] = np.cumsum(change) - 1
+    pos[:T] = np.repeat(np.arange(starts.size), lengths)
     pos[T] = starts.size
-    return Segments(starts, np.diff(np.append(starts, T)), pos)
+    return Segments(starts, lengths, pos)
 
 
 def order_share(static: Static, raw: Raw) -> np.ndarray:
@@ -117,20 +121,27 @@ def facility_load(static: Static, raw: Raw, seg: Segments | None = None) -> tupl
     Z = len(static.zones)
     seg = seg or Segments.every_step(static.clock.n_steps)
     t = raw.facilities
-    acc = np.zeros((2, Z, seg.n + 1))
-    init = t.connect_h <= 0
-    np.add.at(acc, (t.licensed[init].astype(int), t.zone[init], 0), t.load_mw[init])
     ev = raw.events
     moved = ev["mw"] != 0
+    k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
+    # Sums on the runs where some load changes only (run seg.n: past the end),
+    # then carried over the others: adding 0.0 changes no sum (none is -0.0).
+    at = unique(np.concatenate([np.zeros(1, dtype=np.int64), k]))
+    col = np.searchsorted(at, k)
+    acc = np.zeros((2, Z, at.size))
+    init = t.connect_h <= 0
+    np.add.at(acc, (t.licensed[init].astype(int), t.zone[init], 0), t.load_mw[init])
     if moved.any():
-        k = seg.pos[static.clock.step_of(ev["t_h"][moved])]
         zone, mw = ev["zone"][moved], ev["mw"][moved]
-        np.add.at(acc, (licensed_after(t, ev)[moved].astype(int), zone, k), mw)
+        np.add.at(acc, (licensed_after(t, ev)[moved].astype(int), zone, col), mw)
         # A licensed site going grey moves its load out of the licensed pool.
         went = ev["event"][moved] == FacilityState.WENT_GREY
-        np.add.at(acc, (1, zone[went], k[went]), -mw[went])
-    level = np.cumsum(acc, axis=2)[:, :, : seg.n]
-    return np.maximum(level[0], 0.0), np.maximum(level[1], 0.0)
+        np.add.at(acc, (1, zone[went], col[went]), -mw[went])
+    level = np.maximum(np.cumsum(acc, axis=2), 0.0)
+    if at.size == seg.n + 1:  # a change at every run (and past the end)
+        return level[0, :, : seg.n], level[1, :, : seg.n]
+    run = np.searchsorted(at, np.arange(seg.n), side="right") - 1
+    return level[0].take(run, axis=-1), level[1].take(run, axis=-1)
 
 
 @dataclass
@@ -188,7 +199,7 @@ def dispatch_runs(static: Static, raw: Raw, compress: bool = True, fast: bool = 
         seg = Segments.every_step(T)
     cols = seg.starts
     at = outside.columns  # the steps ``cols`` of a per-step array (itself if all)
-    weather = at(raw.anomaly_c + static.cold_c, cols)
+    weather = at(raw.anomaly_c, cols) + at(static.cold_c, cols)
     demand = np.maximum(at(static.base_demand, cols) - static.sensitivity[:, None] * weather[None, :], 0.0)
     grey, licensed = facility_load(static, raw, seg)
     allowed = licensed * at(order_share(static, raw), cols)
@@ -266,7 +277,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
         d, weather, base = every_step(T), a + static.cold_c, static.base_demand
     else:
         d = np.flatnonzero(change)
-        weather, base = (a + static.cold_c)[d], static.base_demand[:, d]
+        weather, base = (a + static.cold_c)[d], static.base_demand.take(d, axis=1)
     demand = np.maximum(base - static.sensitivity[:, None] * weather[None, :], 0.0)
     firm = demand + 0.0  # plus a grey mining load of 0.0, as dispatch_runs adds it
     p = capacity_starts(static, raw)
@@ -287,7 +298,7 @@ def adequacy_balance(static: Static, raw: Raw) -> RunBalance:
     bases = [zero, shed, served, zero, zero, zero_l, zero_o, zero_o, zero_o, zero, zero, served]
     if k.size:
         col = k if d.size == T else np.searchsorted(d, k, side="right") - 1
-        gen_k, firm_k = gen[:, run], firm[:, col]
+        gen_k, firm_k = gen.take(run, axis=1), firm.take(col, axis=1)
         allowed = np.zeros_like(firm_k)  # licensed load 0.0 times the orders' limits
         res, zk = flows.solve(static, raw, gen_k, firm_k, allowed, k, solve_secure)
         flow, imports_l, unsched, exports = flows.per_link(static, res, zk)

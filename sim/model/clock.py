@@ -51,7 +51,8 @@ class Clock:
     def step_of(self, t_h: float | np.ndarray) -> np.ndarray:
         """First step index at or after ``t_h`` hours (clipped to ``[0, n_steps]``)."""
         k = np.ceil(np.asarray(t_h, dtype=float) / self.step_h - 1e-9)
-        return np.clip(k, 0, self.n_steps).astype(np.int64)
+        # As np.clip, without its overhead (most calls are for a few times).
+        return np.minimum(np.maximum(k, 0), self.n_steps).astype(np.int64)
 
     def window_mask(self, start: dt.datetime, end: dt.datetime | None) -> np.ndarray:
         """Boolean mask of the steps in ``[start, end)`` (``end`` none: to the end)."""
@@ -92,6 +93,19 @@ class Clock:
 
     @cached_property
     def day(self) -> np.ndarray:
-        """Local day number of every step, 0 for the first day."""
-        days = self.index.normalize()
+        """Local day number of every step, 0 for the first day (by the local
+        calendar dates: a day of 23 or 25 hours, where the clock changes, is one day)."""
+        days = self.index.tz_localize(None).normalize()
         return ((days - days[0]).days).to_numpy()
+
+    @cached_property
+    def day_starts(self) -> np.ndarray:
+        """First step of each local day the horizon touches, and ``n_steps``."""
+        d = self.day
+        return np.flatnonzero(np.r_[True, d[1:] != d[:-1], True])
+
+    def day_steps(self, step: int) -> tuple[int, int]:
+        """The steps ``[a, b)`` of the local day of ``step`` (``0 <= step < n_steps``)."""
+        bounds = self.day_starts
+        i = int(np.searchsorted(bounds, step, side="right"))
+        return int(bounds[i - 1]), int(bounds[i])

@@ -25,6 +25,7 @@ give, to the last bit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -32,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from sim.dispatch.balance import EPS_MW
-from sim.dispatch.runs import Series, Steps, align, unique
+from sim.dispatch.runs import Series, Steps, align, unique, zone_sum
 from sim.model.balance import RunBalance, dispatch_runs
+from sim.model.clock import Clock
 from sim.model.replication import Raw, Static
 from sim.results import relief as relief_ways
 from sim.results.frames import events_frame, facilities_frame
@@ -128,7 +130,8 @@ def relief(static: Static, raw: Raw, limits: Steps, codes: np.ndarray | None = N
             continue
         sel = _is(codes, *states) & (k < T)
         out[name] = _cumulative(k[sel], -ev["mw"][sel], T)
-    out["relief_limits_mw"] = limits
+    # Merged first: the limits change at few of the balance's runs.
+    out["relief_limits_mw"] = limits.squeeze(SQUEEZE_WORTH)
     starts, parts = align(*out.values())
     out["relief_mw"] = Steps(starts, sum(parts), T)
     return {n: out[n].squeeze(SQUEEZE_WORTH) for n in RELIEF_SERIES}
@@ -166,17 +169,19 @@ def after_campaign(static: Static, raw: Raw, shed: Steps) -> dict[str, float]:
     if math.isnan(t0):
         return {}
     k0 = int(clock.step_of(t0)) if math.isfinite(t0) else clock.n_steps
-    by_zone = shed.expand()[:, k0:]
-    v = by_zone.sum(axis=0)
-    lole = float((v > EPS_MW).sum() * clock.step_h)
+    # On the runs from step k0 on: the numbers of the per-step arrays, to the bit.
+    by_zone = shed.tail(k0) if k0 < shed.n else None
+    v = None if by_zone is None else by_zone.zone_sum()
+    lole = 0.0 if v is None else float(v.lengths()[v.values > EPS_MW].sum() * clock.step_h)
     out = {
-        "eue_after_campaign_mwh": float(v.sum() * clock.step_h),
+        "eue_after_campaign_mwh": float((0.0 if v is None else v.total()) * clock.step_h),
         "lole_after_campaign_h": lole,
-        "shortfall_after_campaign_mw": float(v.max()) if v.size else 0.0,
+        "shortfall_after_campaign_mw": 0.0 if v is None else float(v.values.max()),
         "enough": float(lole == 0.0),
     }
     for z, zone in enumerate(static.zones):
-        out[f"shortfall_after_campaign_mw.{zone}"] = float(by_zone[z].max()) if v.size else 0.0
+        deepest = 0.0 if by_zone is None else by_zone.values[z].max()
+        out[f"shortfall_after_campaign_mw.{zone}"] = float(deepest)
     return out
 
 
@@ -197,25 +202,28 @@ def monthly_imports(static: Static, imports: Steps) -> dict[str, float]:
     if not systems:
         return {}
     starts, labels = static.clock.months
-    per_step = imports.expand()
     out = {}
     for system in dict.fromkeys(systems):
         rows = [j for j, s in enumerate(systems) if s == system]
-        months = np.add.reduceat(per_step[rows].sum(axis=0), starts) * static.clock.step_h
+        # The system's links added on the runs, as the per-step rows add.
+        total = Steps(imports.starts, zone_sum(imports.values[rows], imports.n), imports.n)
+        months = np.add.reduceat(total.expand(), starts) * static.clock.step_h
         out.update({f"imports_mwh.{system}@{m}": float(v) for m, v in zip(labels, months, strict=True)})
     return out
 
 
-def loss_stats(shed: Steps, step_h: float) -> tuple[float, float, float, float]:
-    """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series."""
+def loss_stats(shed: Steps, step_h: float, total: float | None = None) -> tuple[float, float, float, float]:
+    """EUE (MWh), LOLE (h), LOLF (runs) and peak shortfall (MW) of one series
+    (``total``: its :meth:`~sim.dispatch.runs.Steps.total`, if known)."""
     v = shed.values
+    total = shed.total() if total is None else total
     short = v > EPS_MW
     if not short.any():  # nothing to count
-        return float(shed.total() * step_h), 0.0, 0.0, float(v.max())
+        return float(total * step_h), 0.0, 0.0, float(v.max())
     starts = short.copy()
     starts[1:] &= ~short[:-1]
     return (
-        float(shed.total() * step_h),
+        float(total * step_h),
         float(shed.lengths()[short].sum() * step_h),
         float(starts.sum()),
         float(v.max()) if shed.n else 0.0,
@@ -236,12 +244,12 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     national = loss_stats(bal.shed.zone_sum(), step_h)
     eue, lole, lolf, peak = national
     s.update(eue_mwh=eue, lole_h=lole, lolf=lolf, peak_shortfall_mw=peak)
+    one = len(static.zones) == 1
+    by_zone = None if one else bal.shed.totals()[1]
     for z, name in enumerate(static.zones):
         # One zone's series is the national one, to the bit.
-        one = len(static.zones) == 1
-        e, lo, lf, pk = (
-            national if one else loss_stats(Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n), step_h)
-        )
+        shed = Steps(bal.shed.starts, bal.shed.values[z], bal.shed.n)
+        e, lo, lf, pk = national if one else loss_stats(shed, step_h, by_zone[z])
         s[f"eue_mwh.{name}"], s[f"lole_h.{name}"], s[f"lolf.{name}"] = e, lo, lf
         s[f"peak_shortfall_mw.{name}"] = pk
     s.update(first_orders(static, raw))
@@ -249,10 +257,7 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
     s["imports_mwh"] = float(bal.imports.total() * step_h)
     starts, (demand, grey, licensed) = align(bal.demand, bal.grey, bal.licensed)
     s["peak_demand_mw"] = float(Steps(starts, demand + grey + licensed, bal.demand.n).zone_sum().values.max())
-    winter = _IS_WINTER[static.clock.month]
-    s["winter_generation_mw"] = (
-        float(bal.generation.zone_sum().expand()[winter].mean()) if winter.any() else float("nan")
-    )
+    s["winter_generation_mw"] = winter_mean(bal.generation.zone_sum(), static.clock)
     mining = Steps(starts[:1], grey[:, :1] + licensed[:, :1], bal.demand.n)
     s["mining_mw"] = float(mining.zone_sum().values[0])
     lf = bal.links
@@ -260,12 +265,14 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         name: series.squeeze(SQUEEZE_WORTH)
         for name, series in zip(LINK_SERIES, (lf.flow, lf.imports), strict=True)
     }
+    link_energy = zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True)
+    energy = {key: series.totals() for key, series in link_energy}
     for j, name in enumerate(static.outside.names):
-        for key, series in zip(LINK_METRICS, (lf.imports, lf.unscheduled, lf.exports), strict=True):
-            s[f"{key}.{name}"] = float(Steps(series.starts, series.values[j], series.n).total() * step_h)
+        for key in LINK_METRICS:
+            s[f"{key}.{name}"] = float(energy[key][1][j] * step_h)
     s.update(monthly_imports(static, lf.imports))
-    s["unscheduled_mwh"] = float(lf.unscheduled.total() * step_h)
-    s["exports_mwh"] = float(lf.exports.total() * step_h)
+    s["unscheduled_mwh"] = float(energy["unscheduled_mwh"][0] * step_h)
+    s["exports_mwh"] = float(energy["exports_mwh"][0] * step_h)
     result = ReplicationResult(
         raw.replication,
         s,
@@ -279,6 +286,27 @@ def evaluate(static: Static, raw: Raw, keep_records: bool = False) -> Replicatio
         result.facilities = facilities_frame(static, raw)
         result.extra["balance"] = bal.expand()
     return result
+
+
+def winter_mean(series: Steps, clock: Clock) -> float:
+    """Mean of ``series`` over the steps of the :data:`WINTER_MONTHS` (nan if none)."""
+    winter = _winter(clock)
+    if isinstance(winter, tuple):  # one stretch of steps, as a rule
+        a, b = winter
+        return float(series.window(a, b).mean()) if b > a else float("nan")
+    return float(series.expand()[winter].mean())
+
+
+@functools.lru_cache(maxsize=4)
+def _winter(clock: Clock) -> tuple[int, int] | np.ndarray:
+    """The winter steps as ``(first, stop)`` when they follow one another, else a mask."""
+    mask = _IS_WINTER[clock.month]
+    steps = np.flatnonzero(mask)
+    if steps.size == 0:
+        return 0, 0
+    if steps[-1] - steps[0] + 1 == steps.size:
+        return int(steps[0]), int(steps[-1]) + 1
+    return mask
 
 
 def _event_counts(

@@ -39,19 +39,19 @@ from sim.scenario.schema import Target
 from sim.vocab import FacilityState
 
 
-def mining_consumption(bal: RunBalance) -> np.ndarray:
-    """National mining consumption per step: grey load plus licensed load drawn (MW)."""
+def mining_consumption(bal: RunBalance) -> Steps:
+    """National mining consumption: grey load plus licensed load drawn (MW)."""
     starts, (grey, allowed, curtailed) = align(bal.grey, bal.allowed, bal.curtailed)
-    return Steps(starts, grey + np.maximum(allowed - curtailed, 0.0), bal.grey.n).zone_sum().expand()
+    return Steps(starts, grey + np.maximum(allowed - curtailed, 0.0), bal.grey.n).zone_sum()
 
 
-def day_mean(series: np.ndarray, clock: Clock, t_h: float) -> float:
-    """Mean of ``series`` (T) over the local day that contains hour ``t_h``; nan
-    outside the run."""
+def day_mean(series: Steps | np.ndarray, clock: Clock, t_h: float) -> float:
+    """Mean of ``series`` (T, or constant on runs of steps) over the local day
+    that contains hour ``t_h``; nan outside the run."""
     if not 0.0 <= t_h < clock.horizon_h:
         return math.nan
-    day = clock.day
-    return float(series[day == day[min(int(clock.step_of(t_h)), clock.n_steps - 1)]].mean())
+    a, b = clock.day_steps(min(int(clock.step_of(t_h)), clock.n_steps - 1))
+    return float((series[a:b] if isinstance(series, np.ndarray) else series.window(a, b)).mean())
 
 
 def reference_h(static: Static, raw: Raw) -> float:
@@ -63,7 +63,9 @@ def reference_h(static: Static, raw: Raw) -> float:
     return raw.campaign_start_h
 
 
-def before_after(static: Static, raw: Raw, consumption: np.ndarray, t_target: float) -> tuple[float, float]:
+def before_after(
+    static: Static, raw: Raw, consumption: Steps | np.ndarray, t_target: float
+) -> tuple[float, float]:
     """Mining consumption on the target day (MW) and its fall since the reference
     day (MW; negative if it rose; 0 when the reference is the campaign's start and
     the campaign has not started by the target day, or never starts)."""
