@@ -3,8 +3,8 @@
 Teams are a resource, as the repair crew of SimPy's machine-shop example
 (:class:`Teams`: :class:`simpy.Resource`'s events, without its generality):
 the campaign process asks for a free team, picks the next site by the
-targeting policy, and hands team and site to an inspection process that
-releases the team when the inspection ends.
+targeting policy, and starts the inspection: a timeout whose callback applies
+the outcome and releases the team when the inspection ends.
 
 The campaign starts at its window's start (scripted) or at a signal from the
 grid plus a delay (``trigger``, read from :class:`~sim.model.signals.GridSignals`);
@@ -258,15 +258,25 @@ class Agency:
                 yield self.env.timeout(min(REPOLL_H, self.end_h - self.env.now))
                 continue
             self.facilities.inspected[site] = True
-            self.env.process(self.inspect(site, req))
+            self.inspect(site, req)
 
-    def inspect(self, site: int, req: simpy.Event):
-        """Process: one team inspects one site, then the outcome is applied."""
-        f, spec, rng = self.facilities, self.spec, self.rng
+    def inspect(self, site: int, req: simpy.Event) -> None:
+        """One team starts inspecting one site: the outcome (:meth:`conclude`) is
+        the callback of the inspection's timeout, not a process of its own. The
+        same steps in the same order as a process started here would take (its
+        first step would run next, before any other event of the instant), with
+        two events fewer per inspection."""
+        f = self.facilities
         f.set_state(site, S.INSPECTED)
         mean_h, shape, scale = self.inspection  # as gamma_hours(spec.inspection, rng)
-        hours = float(rng.gamma(shape, scale)) if shape else mean_h
-        yield self.env.timeout(hours * (self.inspection_factor if self.env.now >= self.escalation_h else 1.0))
+        hours = float(self.rng.gamma(shape, scale)) if shape else mean_h
+        env = self.env
+        done = env.timeout(hours * (self.inspection_factor if env.now >= self.escalation_h else 1.0))
+        done.callbacks.append(lambda _: self.conclude(site, req))
+
+    def conclude(self, site: int, req: simpy.Event) -> None:
+        """The inspection of ``site`` ends: its outcome is applied and the team released."""
+        f, spec, rng = self.facilities, self.spec, self.rng
         licensed = bool(f.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey
         u = rng.random()
