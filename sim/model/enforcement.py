@@ -121,6 +121,16 @@ class Teams:
         done.succeed()
         return done
 
+    def release_at_once(self, req: simpy.Event) -> None:
+        """Give back the team of ``req`` and hand it over to the first waiting
+        request now, without a release event: what :meth:`release` comes to
+        when nothing else can happen before its event is processed, that is
+        when no other event is due at this instant (the caller checks) and the
+        caller schedules nothing more in this step."""
+        if req in self.users:
+            self.users.remove(req)
+        self._grant(None)
+
     def _grant(self, _: simpy.Event | None) -> None:
         # As Resource: only the first waiting request is looked at.
         if self.queue and len(self.users) < self.capacity:
@@ -294,7 +304,10 @@ class Agency:
             f.set_state(site, S.DISCONNECTED_BY_FORCE, count=devices, flag=int(case))
             if not seized and rng.random() < spec.reconnection_probability:
                 self.env.process(f.reconnect(site, gamma_hours(spec.reconnection_delay, rng)))
-        self.teams.release(req)
+        if self.env.peek() > self.env.now:  # nothing else due now: no release event needed
+            self.teams.release_at_once(req)
+        else:
+            self.teams.release(req)
 
     def deterrence(self):
         """Process: at the campaign's start, each grey site on the grid and not under

@@ -18,7 +18,7 @@ from conftest import Z99, binomial_ok
 from scipy import stats
 
 from sim.model.clock import Clock
-from sim.model.enforcement import Agency, gamma_hours
+from sim.model.enforcement import Agency, Teams, gamma_hours
 from sim.model.mining import Facilities, FacilityTable
 from sim.model.recorder import Recorder
 from sim.model.replication import prepare, simulate
@@ -363,3 +363,52 @@ def test_gamma_durations_are_fixed_with_cv_zero():
     assert gamma_hours(Duration(mean_days=2, cv=0), rng) == 48.0
     x = np.array([gamma_hours(Duration(mean_days=1, cv=0.25), rng) for _ in range(4000)])
     assert abs(x.mean() - 24) <= Z99 * 6 / np.sqrt(x.size)
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.5])
+def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
+    """An inspection that ends when nothing else is due hands its team over
+    without a release event; with fixed durations many end at the same instant
+    and take the ordinary release. Either way the run is the one every release
+    through an event gives, event for event."""
+    sc = scenario(
+        [
+            {"zone": "A", "legal_status": "grey", "count": 60},
+            {
+                "zone": "A",
+                "legal_status": "grey",
+                "count": 20,
+                "connect": {"start": "2022-01-05", "end": "2022-01-20"},
+            },
+        ],
+        {
+            "teams": 3,
+            "campaign": {"start": "2022-01-03", "end": "2022-02-01"},
+            "escalation": {"after_days": 4, "extra_teams": 2, "inspection_factor": 0.5},
+            "inspection": {"mean_days": 0.25, "cv": cv},
+            "outcomes_grey": {"compliant": 0.2, "closed_voluntarily": 0.3, "disconnected_by_force": 0.5},
+            "reconnection_probability": 0.8,
+            "reconnection_delay": {"mean_days": 1.0, "cv": cv},
+        },
+    )
+    static = prepare(sc)
+    used = {"at_once": 0, "event": 0}
+    at_once, release = Teams.release_at_once, Teams.release
+
+    def counted(name, method):
+        def call(self, req):
+            used[name] += 1
+            return method(self, req)
+
+        return call
+
+    monkeypatch.setattr(Teams, "release_at_once", counted("at_once", at_once))
+    monkeypatch.setattr(Teams, "release", counted("event", release))
+    fast = [simulate(static, rep) for rep in range(3)]
+    assert used["at_once"] > 0 and used["event"] > 0, used  # both paths taken
+    monkeypatch.setattr(Teams, "release_at_once", release)
+    slow = [simulate(static, rep) for rep in range(3)]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.sim_events < b.sim_events
+        for col in a.events:
+            np.testing.assert_array_equal(a.events[col], b.events[col])
