@@ -266,9 +266,23 @@ class Agency:
                 # Nothing to inspect now: look again later (new sites may connect).
                 self.teams.release(req)
                 yield self.env.timeout(min(REPOLL_H, self.end_h - self.env.now))
+                yield from self.idle()
                 continue
             self.facilities.inspected[site] = True
             self.inspect(site, req)
+
+    def idle(self):
+        """Process steps: the looks again that would find nothing are skipped.
+        A look (after :meth:`campaign` found nothing) asks for a team, granted at
+        once (the campaign holds none and no one else waits), picks a site when
+        that request is processed, and gives the team back when there is none.
+        While no site has arrived since the last pick and no other event is due
+        at this instant (so none can arrive before the request would be
+        processed), that look changes nothing but events: wait for the next."""
+        f, env = self.facilities, self.env
+        arrivals = f.arrivals
+        while env.now < self.end_h and self.seen == len(arrivals) and not self.heap and env.peek() > env.now:
+            yield env.timeout(min(REPOLL_H, self.end_h - env.now))
 
     def inspect(self, site: int, req: simpy.Event) -> None:
         """One team starts inspecting one site: the outcome (:meth:`conclude`) is

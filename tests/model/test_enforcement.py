@@ -365,22 +365,17 @@ def test_gamma_durations_are_fixed_with_cv_zero():
     assert abs(x.mean() - 24) <= Z99 * 6 / np.sqrt(x.size)
 
 
-@pytest.mark.parametrize("cv", [0.0, 0.5])
-def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
-    """An inspection that ends when nothing else is due hands its team over
-    without a release event; with fixed durations many end at the same instant
-    and take the ordinary release. Either way the run is the one every release
-    through an event gives, event for event."""
-    sc = scenario(
-        [
-            {"zone": "A", "legal_status": "grey", "count": 60},
-            {
-                "zone": "A",
-                "legal_status": "grey",
-                "count": 20,
-                "connect": {"start": "2022-01-05", "end": "2022-01-20"},
-            },
-        ],
+def late_arrivals(cv: float) -> Scenario:
+    """A campaign that runs out of sites while late ones keep connecting, with
+    ties in time when durations are fixed (``cv`` 0)."""
+    late = {
+        "zone": "A",
+        "legal_status": "grey",
+        "count": 20,
+        "connect": {"start": "2022-01-05", "end": "2022-01-20"},
+    }
+    return scenario(
+        [{"zone": "A", "legal_status": "grey", "count": 60}, late],
         {
             "teams": 3,
             "campaign": {"start": "2022-01-03", "end": "2022-02-01"},
@@ -391,7 +386,23 @@ def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
             "reconnection_delay": {"mean_days": 1.0, "cv": cv},
         },
     )
-    static = prepare(sc)
+
+
+def same_runs(fast: list, slow: list) -> None:
+    """The runs ``fast`` took fewer events than ``slow`` for the same records."""
+    for a, b in zip(fast, slow, strict=True):
+        assert a.sim_events < b.sim_events
+        for col in a.events:
+            np.testing.assert_array_equal(a.events[col], b.events[col])
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.5])
+def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
+    """An inspection that ends when nothing else is due hands its team over
+    without a release event; with fixed durations many end at the same instant
+    and take the ordinary release. Either way the run is the one every release
+    through an event gives, event for event."""
+    static = prepare(late_arrivals(cv))
     used = {"at_once": 0, "event": 0}
     at_once, release = Teams.release_at_once, Teams.release
 
@@ -407,8 +418,28 @@ def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
     fast = [simulate(static, rep) for rep in range(3)]
     assert used["at_once"] > 0 and used["event"] > 0, used  # both paths taken
     monkeypatch.setattr(Teams, "release_at_once", release)
-    slow = [simulate(static, rep) for rep in range(3)]
-    for a, b in zip(fast, slow, strict=True):
-        assert a.sim_events < b.sim_events
-        for col in a.events:
-            np.testing.assert_array_equal(a.events[col], b.events[col])
+    same_runs(fast, [simulate(static, rep) for rep in range(3)])
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.5])
+def test_skipping_the_looks_that_find_nothing_changes_no_run(monkeypatch, cv):
+    """A campaign out of sites skips its daily looks while none has arrived and
+    nothing else is due: the run is the one every look gives, event for event."""
+    static = prepare(late_arrivals(cv))
+    skipped = []
+    idle = Agency.idle
+
+    def counted(self):
+        t = self.env.now
+        yield from idle(self)
+        skipped.append(self.env.now > t)
+
+    monkeypatch.setattr(Agency, "idle", counted)
+    fast = [simulate(static, rep) for rep in range(3)]
+    assert any(skipped) and not all(skipped), skipped  # some looks skipped, not all
+
+    def never(self):
+        yield from ()
+
+    monkeypatch.setattr(Agency, "idle", never)
+    same_runs(fast, [simulate(static, rep) for rep in range(3)])
