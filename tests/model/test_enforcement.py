@@ -396,50 +396,57 @@ def same_runs(fast: list, slow: list) -> None:
             np.testing.assert_array_equal(a.events[col], b.events[col])
 
 
-@pytest.mark.parametrize("cv", [0.0, 0.5])
-def test_handing_a_team_over_at_once_changes_no_run(monkeypatch, cv):
-    """An inspection that ends when nothing else is due hands its team over
-    without a release event; with fixed durations many end at the same instant
-    and take the ordinary release. Either way the run is the one every release
-    through an event gives, event for event."""
-    static = prepare(late_arrivals(cv))
-    used = {"at_once": 0, "event": 0}
-    at_once, release = Teams.release_at_once, Teams.release
+def with_every_event(monkeypatch) -> None:
+    """The agency as a process with every event: each grant and release
+    through its event, each daily look taken."""
+    monkeypatch.setattr(Teams, "take", lambda self: None)
 
-    def counted(name, method):
-        def call(self, req):
-            used[name] += 1
-            return method(self, req)
+    def hand_over(self, req):
+        self.release(req)
 
-        return call
-
-    monkeypatch.setattr(Teams, "release_at_once", counted("at_once", at_once))
-    monkeypatch.setattr(Teams, "release", counted("event", release))
-    fast = [simulate(static, rep) for rep in range(3)]
-    assert used["at_once"] > 0 and used["event"] > 0, used  # both paths taken
-    monkeypatch.setattr(Teams, "release_at_once", release)
-    same_runs(fast, [simulate(static, rep) for rep in range(3)])
+    monkeypatch.setattr(Teams, "hand_over", hand_over)
+    monkeypatch.setattr(Agency, "give_back", lambda self, req: self.teams.release(req))
+    monkeypatch.setattr(Agency, "look_again", lambda self, _: self.look())
 
 
 @pytest.mark.parametrize("cv", [0.0, 0.5])
-def test_skipping_the_looks_that_find_nothing_changes_no_run(monkeypatch, cv):
-    """A campaign out of sites skips its daily looks while none has arrived and
-    nothing else is due: the run is the one every look gives, event for event."""
+def test_the_events_the_agency_leaves_out_change_no_run(monkeypatch, cv):
+    """Grants taken at once when nothing else is due, releases that grant
+    nothing, looks that would find nothing: left out, the run is the one
+    every event gives, event for event, with fixed durations (many ends at
+    the same instant) or random ones."""
     static = prepare(late_arrivals(cv))
-    skipped = []
-    idle = Agency.idle
+    used = {"take": 0, "hand_over": 0, "skip": 0}
+    take, hand_over, look_again = Teams.take, Teams.hand_over, Agency.look_again
 
-    def counted(self):
-        t = self.env.now
-        yield from idle(self)
-        skipped.append(self.env.now > t)
+    def counting_take(self):
+        req = take(self)
+        used["take"] += req is not None
+        return req
 
-    monkeypatch.setattr(Agency, "idle", counted)
+    def counting_hand_over(self, req):
+        nxt = hand_over(self, req)
+        used["hand_over"] += nxt is not None
+        return nxt
+
+    looks = []
+    look = Agency.look
+
+    def counting_look(self):
+        looks.append(self.env.now)
+        look(self)
+
+    def counting_look_again(self, event):
+        before = len(looks)
+        look_again(self, event)
+        used["skip"] += len(looks) == before
+
+    monkeypatch.setattr(Teams, "take", counting_take)
+    monkeypatch.setattr(Teams, "hand_over", counting_hand_over)
+    monkeypatch.setattr(Agency, "look", counting_look)
+    monkeypatch.setattr(Agency, "look_again", counting_look_again)
     fast = [simulate(static, rep) for rep in range(3)]
-    assert any(skipped) and not all(skipped), skipped  # some looks skipped, not all
-
-    def never(self):
-        yield from ()
-
-    monkeypatch.setattr(Agency, "idle", never)
+    # Every shortcut is taken (with fixed durations, ends fall with other events).
+    assert used["take"] > 0 and used["skip"] > 0 and (used["hand_over"] > 0 or cv == 0), used
+    with_every_event(monkeypatch)
     same_runs(fast, [simulate(static, rep) for rep in range(3)])
