@@ -291,11 +291,15 @@ class Agency:
         while env.now < self.end_h:
             req = teams.take() if env.peek() > env.now else None
             if req is None:
-                req = teams.request()
-                req.callbacks.append(lambda _, req=req: self.use(req) and self.look())
+                teams.request().callbacks.append(self.granted)
                 return
             if not self.use(req):
                 return
+
+    def granted(self, req: simpy.Event) -> None:
+        """Callback of a request of the campaign's when it is granted."""
+        if self.use(req):
+            self.look()
 
     def use(self, req: simpy.Event) -> bool:
         """The team of ``req`` is granted: inspect the next site (True), or give
