@@ -2,9 +2,10 @@
 
 Teams are a resource, as the repair crew of SimPy's machine-shop example
 (:class:`Teams`: :class:`simpy.Resource`'s events, without its generality):
-the campaign process asks for a free team, picks the next site by the
-targeting policy, and hands team and site to an inspection process that
-releases the team when the inspection ends.
+the campaign asks for a free team, picks the next site by the targeting
+policy, and starts the inspection: a timeout whose callback applies the
+outcome and gives the team back. The campaign's loop runs as callbacks of
+those events, leaving out the events that change nothing (see :meth:`Agency.look`).
 
 The campaign starts at its window's start (scripted) or at a signal from the
 grid plus a delay (``trigger``, read from :class:`~sim.model.signals.GridSignals`);
@@ -120,6 +121,31 @@ class Teams:
         done.callbacks.append(self._grant)
         done.succeed()
         return done
+
+    def take(self) -> simpy.Event | None:
+        """A request granted now without its event, if a team is free and no
+        request waits (else None): what :meth:`request` gives when it is
+        granted at once, for a caller that would go on when that event is
+        processed and knows that no other event is due before."""
+        if self.queue or len(self.users) >= self.capacity:
+            return None
+        req = simpy.Event(self.env)
+        self.users.append(req)
+        return req
+
+    def hand_over(self, req: simpy.Event) -> simpy.Event | None:
+        """Give back the team of ``req`` without a release event and grant it to
+        the first waiting request without that request's event: returns that
+        request (None if none waits; its holder goes on at once). What
+        :meth:`release` comes to when no other event is due at this instant
+        and the caller schedules nothing more in this step (the caller checks)."""
+        if req in self.users:
+            self.users.remove(req)
+        if self.queue and len(self.users) < self.capacity:
+            nxt = self.queue.pop(0)
+            self.users.append(nxt)
+            return nxt
+        return None
 
     def _grant(self, _: simpy.Event | None) -> None:
         # As Resource: only the first waiting request is looked at.
@@ -241,37 +267,101 @@ class Agency:
             self.teams.release(req)
 
     def campaign(self):
-        """Process: keep every team busy from the campaign's start to its end."""
+        """Process: wait for the campaign's start, then keep every team busy to
+        its end (:meth:`look`)."""
         if not self.start_h < self.end_h:  # the signal never came, or too late
             return
         yield self.env.timeout(max(self.start_h - self.env.now, 0.0))
-        while self.env.now < self.end_h:
-            req = self.teams.request()
-            yield req
-            if self.env.now >= self.end_h:
-                self.teams.release(req)
-                break
-            site = self.pick()
-            if site is None:
-                # Nothing to inspect now: look again later (new sites may connect).
-                self.teams.release(req)
-                yield self.env.timeout(min(REPOLL_H, self.end_h - self.env.now))
-                continue
-            self.facilities.inspected[site] = True
-            self.env.process(self.inspect(site, req))
+        self.look()
 
-    def inspect(self, site: int, req: simpy.Event):
-        """Process: one team inspects one site, then the outcome is applied."""
-        f, spec, rng = self.facilities, self.spec, self.rng
+    # The campaign's loop runs as callbacks, the steps a process would take at
+    # the same events: ask for a team (:meth:`look`), pick a site when it is
+    # granted and start the inspection (:meth:`use`), or, with no site, look
+    # again a day later (:meth:`look_again`). Only the campaign asks for teams
+    # after the start (the reserve's are granted at once at time 0), and it
+    # waits for at most one: so a release finds a request waiting only if the
+    # campaign's is; without one it does nothing, and when no other event is
+    # due at the instant a grant would be processed next. Such events (a
+    # release that grants nothing, a grant with nothing due before it) are
+    # left out: every other event keeps its place.
+
+    def look(self) -> None:
+        """Ask for teams and start inspections until none is free or the campaign ends."""
+        env, teams = self.env, self.teams
+        while env.now < self.end_h:
+            req = teams.take() if env.peek() > env.now else None
+            if req is None:
+                teams.request().callbacks.append(self.granted)
+                return
+            if not self.use(req):
+                return
+
+    def granted(self, req: simpy.Event) -> None:
+        """Callback of a request of the campaign's when it is granted."""
+        if self.use(req):
+            self.look()
+
+    def use(self, req: simpy.Event) -> bool:
+        """The team of ``req`` is granted: inspect the next site (True), or give
+        it back (False) when the campaign is over or finds no site, then look
+        again a day later."""
+        env = self.env
+        if env.now >= self.end_h:
+            self.give_back(req)
+            return False
+        site = self.pick()
+        if site is None:
+            # Nothing to inspect now: look again later (new sites may connect).
+            self.give_back(req)
+            env.timeout(min(REPOLL_H, self.end_h - env.now)).callbacks.append(self.look_again)
+            return False
+        self.facilities.inspected[site] = True
+        self.inspect(site, req)
+        return True
+
+    def look_again(self, _: simpy.Event) -> None:
+        """A day after a look that found nothing: look again, or skip the look
+        that would find nothing. A look asks for a team (granted at once: the
+        campaign holds none), picks a site when that is processed, and gives
+        the team back when there is none; while no site has arrived since the
+        last pick and no other event is due at this instant (so none can arrive
+        before the grant is processed), it changes nothing: wait a day more."""
+        env, f = self.env, self.facilities
+        if env.now < self.end_h and self.seen == len(f.arrivals) and not self.heap and env.peek() > env.now:
+            env.timeout(min(REPOLL_H, self.end_h - env.now)).callbacks.append(self.look_again)
+        else:
+            self.look()
+
+    def give_back(self, req: simpy.Event) -> None:
+        """Give back the team of ``req``: with its release event only if the
+        campaign's request waits for a team (then the event grants it)."""
+        if self.teams.queue:
+            self.teams.release(req)
+        elif req in self.teams.users:
+            self.teams.users.remove(req)
+
+    def inspect(self, site: int, req: simpy.Event) -> None:
+        """One team starts inspecting one site: the outcome (:meth:`conclude`) is
+        the callback of the inspection's timeout, not a process of its own. The
+        same steps in the same order as a process started here would take (its
+        first step would run next, before any other event of the instant), with
+        two events fewer per inspection."""
+        f = self.facilities
         f.set_state(site, S.INSPECTED)
         mean_h, shape, scale = self.inspection  # as gamma_hours(spec.inspection, rng)
-        hours = float(rng.gamma(shape, scale)) if shape else mean_h
-        yield self.env.timeout(hours * (self.inspection_factor if self.env.now >= self.escalation_h else 1.0))
+        hours = float(self.rng.gamma(shape, scale)) if shape else mean_h
+        env = self.env
+        done = env.timeout(hours * (self.inspection_factor if env.now >= self.escalation_h else 1.0))
+        done.callbacks.append(lambda _: self.conclude(site, req))
+
+    def conclude(self, site: int, req: simpy.Event) -> None:
+        """The inspection of ``site`` ends: its outcome is applied and the team released."""
+        f, spec, rng = self.facilities, self.spec, self.rng
         licensed = bool(f.licensed[site])
         out = spec.outcomes_licensed if licensed else spec.outcomes_grey
         u = rng.random()
         if f.state[site] != S.INSPECTED:  # left meanwhile (exodus)
-            self.teams.release(req)
+            self.give_back(req)
             return
         if u < out.compliant:
             f.set_state(site, S.COMPLIANT)
@@ -284,7 +374,12 @@ class Agency:
             f.set_state(site, S.DISCONNECTED_BY_FORCE, count=devices, flag=int(case))
             if not seized and rng.random() < spec.reconnection_probability:
                 self.env.process(f.reconnect(site, gamma_hours(spec.reconnection_delay, rng)))
-        self.teams.release(req)
+        if self.env.peek() > self.env.now:  # nothing else due now: the grant goes on at once
+            waiting = self.teams.hand_over(req)
+            if waiting is not None and self.use(waiting):
+                self.look()
+        else:
+            self.give_back(req)
 
     def deterrence(self):
         """Process: at the campaign's start, each grey site on the grid and not under

@@ -167,14 +167,17 @@ class Facilities:
         self.state = [S.OPERATING if c <= 0 else S.PENDING for c in table.connect_h]
         #: Whether each facility is licensed now (it stops being so when it goes grey).
         self.licensed = table.licensed.copy()
-        self.inspected = np.zeros(table.n, dtype=bool)
+        #: Whether each facility has been picked for inspection (Python bools, as
+        #: ``operating``: read and written one site at a time).
+        self.inspected: list[bool] = [False] * table.n
         #: Whether each facility is operating (or reconnected): the sites an agency may visit.
-        self.operating = table.connect_h <= 0
+        self.operating: list[bool] = (table.connect_h <= 0).tolist()
         #: Facilities in the order they started operating (the agency reads it).
-        self.arrivals: list[int] = np.flatnonzero(self.operating).tolist()
+        self.arrivals: list[int] = [i for i, on in enumerate(self.operating) if on]
         # Loads and zones as Python numbers (the same values), read at every change.
         self._load: list[float] = table.load_mw.tolist()
         self._zone: list[int] = table.zone.tolist()
+        self._append = record.rows.append
 
     def on_grid(self, i: int) -> bool:
         """Whether facility ``i`` draws its load now."""
@@ -183,8 +186,9 @@ class Facilities:
     def set_state(self, i: int, new: S, count: int = 0, flag: int = 0) -> None:
         """Move facility ``i`` to ``new`` and record the load change (MW, signed;
         for ``went_grey`` the load that moves from the licensed to the grey pool)."""
-        before = self.state[i] in ON_GRID
-        self.state[i] = new
+        state = self.state
+        before = state[i] in ON_GRID
+        state[i] = new
         self.operating[i] = new in OPERATING
         load = self._load[i]
         if new == S.WENT_GREY:
@@ -195,7 +199,7 @@ class Facilities:
             if new == S.OPERATING:
                 self.arrivals.append(i)
             mw = ((new in ON_GRID) - before) * load
-        self.record(self.env.now, new, i, self._zone[i], mw, count, flag)
+        self._append((self.env.now, new, i, self._zone[i], mw, count, flag))  # as self.record(...)
 
     def can(self, i: int, new: S) -> bool:
         """Whether facility ``i`` can still make a planned move to ``new`` now: a

@@ -7,8 +7,10 @@ and nothing the miners or the agency do in response to its orders (exits,
 licensed sites going grey, the campaign's closures). So its orders come first:
 :func:`rule_signals` draws the replication's grid and population from their own
 streams, forecasts every zone's margin for every step with numpy
-(:func:`margins`), and a SimPy process (:func:`decide`) wakes once per decision
-day to ration, cut off or lift, building the replication's
+(:func:`margins`), works out on which days its rule rations, cuts off or lifts
+(:func:`held_orders`, vectorised over days), and a SimPy process
+(:func:`decide`) issues those orders at their decision hours, waking only when
+they change, building the replication's
 :class:`~sim.model.signals.GridSignals`. The miners' economics, the campaign's
 trigger and the balance then read those signals. With common random numbers a
 higher demand lowers every margin, and the rule's orders only grow as margins
@@ -109,31 +111,34 @@ def margins(static: Static, table: FacilityTable, grid: tuple) -> Margins:
     return Margins(margin, tree_margin(net, firm + zi.room, static.up_cap, static.down_cap), licensed)
 
 
+def held_orders(short: np.ndarray, lift_after_days: int) -> np.ndarray:
+    """Whether each order holds on each day (rows x D booleans) from whether its
+    condition holds (``short``, same shape): an order starts on a day its
+    condition holds and is lifted on the ``lift_after_days``-th day in a row it
+    does not, so it holds on a day with its condition in the last
+    ``lift_after_days`` days (that day included)."""
+    D = short.shape[1]
+    days = np.arange(D)
+    window = max(int(lift_after_days), 1)
+    last = np.maximum.accumulate(np.where(short, days, -window - 1), axis=1) if D else short.astype(int)
+    return days - last < window
+
+
 def decide(
-    env: simpy.Environment,
-    lift_after_days: int,
-    when_h: list[float],
-    short: list[list[bool]],
-    orders: list[list[bool]],
+    env: simpy.Environment, when_h: list[float], held: np.ndarray, orders: np.ndarray
 ) -> Generator[simpy.Event, None, None]:
-    """The operator's process: at ``when_h[d]`` it decides day ``d`` for every
-    zone and kind of order (rationing, cut-off: rows of ``short``, whether the
-    forecast margin of that day is below the order's threshold), and writes
-    whether the order holds into ``orders`` (same shape). An order starts on a
-    day its condition holds and is lifted on the ``lift_after_days``-th day in a
-    row it does not."""
-    rows = range(len(short))
-    on = [False for _ in rows]
-    good = [0 for _ in rows]
-    for d, at in enumerate(when_h):
-        yield env.timeout(max(at - env.now, 0.0))
-        for i in rows:
-            if short[i][d]:
-                on[i], good[i] = True, 0
-            else:
-                good[i] += 1
-                on[i] = on[i] and good[i] < lift_after_days
-            orders[i][d] = on[i]
+    """The operator's process: it issues its orders (``held``, rows x D: whether
+    each zone's rationing and cut-off hold on day ``d``, :func:`held_orders`) at
+    ``when_h[d]``, waking only on the days they change (and the first), and
+    writes them into ``orders`` (same shape), where they stand until the next
+    change."""
+    D = held.shape[1]
+    if not D:
+        return
+    change = np.flatnonzero(np.r_[True, (held[:, 1:] != held[:, :-1]).any(axis=0)]).tolist()
+    for d, end in zip(change, [*change[1:], D], strict=True):
+        yield env.timeout(max(when_h[d] - env.now, 0.0))
+        orders[:, d:end] = held[:, d, None]
 
 
 def day_orders(static: Static, m: Margins) -> tuple[np.ndarray, np.ndarray]:
@@ -153,11 +158,11 @@ def day_orders(static: Static, m: Margins) -> tuple[np.ndarray, np.ndarray]:
     # Rows: the zones' rationing, then their cut-off (the comparisons in numpy, once).
     short = np.concatenate([day_margin < rule.ration_below_mw, day_limit < rule.cutoff_below_mw])
     short &= np.concatenate([applies, applies])[:, None]
-    orders = [[False] * D for _ in range(2 * Z)]
+    orders = np.zeros((2 * Z, D), dtype=bool)
     env = simpy.Environment()
-    env.process(decide(env, rule.lift_after_days, when_h.tolist(), short.tolist(), orders))
+    env.process(decide(env, when_h.tolist(), held_orders(short, rule.lift_after_days), orders))
     env.run()
-    both = np.array(orders, dtype=bool).reshape(2, Z, D)
+    both = orders.reshape(2, Z, D)
     ration, cut = both[0], both[1]
     return ration, cut
 

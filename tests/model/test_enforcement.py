@@ -18,7 +18,7 @@ from conftest import Z99, binomial_ok
 from scipy import stats
 
 from sim.model.clock import Clock
-from sim.model.enforcement import Agency, gamma_hours
+from sim.model.enforcement import Agency, Teams, gamma_hours
 from sim.model.mining import Facilities, FacilityTable
 from sim.model.recorder import Recorder
 from sim.model.replication import prepare, simulate
@@ -363,3 +363,90 @@ def test_gamma_durations_are_fixed_with_cv_zero():
     assert gamma_hours(Duration(mean_days=2, cv=0), rng) == 48.0
     x = np.array([gamma_hours(Duration(mean_days=1, cv=0.25), rng) for _ in range(4000)])
     assert abs(x.mean() - 24) <= Z99 * 6 / np.sqrt(x.size)
+
+
+def late_arrivals(cv: float) -> Scenario:
+    """A campaign that runs out of sites while late ones keep connecting, with
+    ties in time when durations are fixed (``cv`` 0)."""
+    late = {
+        "zone": "A",
+        "legal_status": "grey",
+        "count": 20,
+        "connect": {"start": "2022-01-05", "end": "2022-01-20"},
+    }
+    return scenario(
+        [{"zone": "A", "legal_status": "grey", "count": 60}, late],
+        {
+            "teams": 3,
+            "campaign": {"start": "2022-01-03", "end": "2022-02-01"},
+            "escalation": {"after_days": 4, "extra_teams": 2, "inspection_factor": 0.5},
+            "inspection": {"mean_days": 0.25, "cv": cv},
+            "outcomes_grey": {"compliant": 0.2, "closed_voluntarily": 0.3, "disconnected_by_force": 0.5},
+            "reconnection_probability": 0.8,
+            "reconnection_delay": {"mean_days": 1.0, "cv": cv},
+        },
+    )
+
+
+def same_runs(fast: list, slow: list) -> None:
+    """The runs ``fast`` took fewer events than ``slow`` for the same records."""
+    for a, b in zip(fast, slow, strict=True):
+        assert a.sim_events < b.sim_events
+        for col in a.events:
+            np.testing.assert_array_equal(a.events[col], b.events[col])
+
+
+def with_every_event(monkeypatch) -> None:
+    """The agency as a process with every event: each grant and release
+    through its event, each daily look taken."""
+    monkeypatch.setattr(Teams, "take", lambda self: None)
+
+    def hand_over(self, req):
+        self.release(req)
+
+    monkeypatch.setattr(Teams, "hand_over", hand_over)
+    monkeypatch.setattr(Agency, "give_back", lambda self, req: self.teams.release(req))
+    monkeypatch.setattr(Agency, "look_again", lambda self, _: self.look())
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.5])
+def test_the_events_the_agency_leaves_out_change_no_run(monkeypatch, cv):
+    """Grants taken at once when nothing else is due, releases that grant
+    nothing, looks that would find nothing: left out, the run is the one
+    every event gives, event for event, with fixed durations (many ends at
+    the same instant) or random ones."""
+    static = prepare(late_arrivals(cv))
+    used = {"take": 0, "hand_over": 0, "skip": 0}
+    take, hand_over, look_again = Teams.take, Teams.hand_over, Agency.look_again
+
+    def counting_take(self):
+        req = take(self)
+        used["take"] += req is not None
+        return req
+
+    def counting_hand_over(self, req):
+        nxt = hand_over(self, req)
+        used["hand_over"] += nxt is not None
+        return nxt
+
+    looks = []
+    look = Agency.look
+
+    def counting_look(self):
+        looks.append(self.env.now)
+        look(self)
+
+    def counting_look_again(self, event):
+        before = len(looks)
+        look_again(self, event)
+        used["skip"] += len(looks) == before
+
+    monkeypatch.setattr(Teams, "take", counting_take)
+    monkeypatch.setattr(Teams, "hand_over", counting_hand_over)
+    monkeypatch.setattr(Agency, "look", counting_look)
+    monkeypatch.setattr(Agency, "look_again", counting_look_again)
+    fast = [simulate(static, rep) for rep in range(3)]
+    # Every shortcut is taken (with fixed durations, ends fall with other events).
+    assert used["take"] > 0 and used["skip"] > 0 and (used["hand_over"] > 0 or cv == 0), used
+    with_every_event(monkeypatch)
+    same_runs(fast, [simulate(static, rep) for rep in range(3)])

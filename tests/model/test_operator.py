@@ -215,3 +215,33 @@ def test_simulate_refuses_a_rule_scenario_without_its_signals():
         simulate(static, 0)
     raw = op.run_replication(static, 0)
     assert raw.signals is not None and (raw.signals.allowed < 1).any()
+
+
+@pytest.mark.parametrize("lift", [0, 1, 3, 7])
+def test_held_orders_match_the_day_by_day_rule_and_the_process_issues_them(lift):
+    """Vectorised over days, the rule gives what its day-by-day statement gives: an
+    order starts on a short day and is lifted on the ``lift``-th good day in a
+    row; the operator's process, waking only when the orders change, writes the
+    same orders at their decision hours."""
+    rng = np.random.default_rng(lift)
+    short = rng.random((4, 60)) < [[0.05], [0.2], [0.5], [0.0]]
+    want = np.zeros_like(short)
+    for i, row in enumerate(short):
+        on, good = False, 0
+        for d, bad in enumerate(row):
+            if bad:
+                on, good = True, 0
+            else:
+                good += 1
+                on = on and good < lift
+            want[i, d] = on
+    held = op.held_orders(short, lift)
+    np.testing.assert_array_equal(held, want)
+    env = op.simpy.Environment()
+    orders = np.ones_like(short)
+    env.process(op.decide(env, [24.0 * d + 18 for d in range(60)], held, orders))
+    env.run()
+    np.testing.assert_array_equal(orders, want)
+    # Its last wake is the decision hour of the last day the orders change.
+    last_change = np.flatnonzero(np.r_[True, (want[:, 1:] != want[:, :-1]).any(axis=0)])[-1]
+    assert env.now == 24.0 * last_change + 18

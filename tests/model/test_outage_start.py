@@ -17,7 +17,7 @@ from conftest import Z99, binomial_ok, mean_ci
 
 from sim.experiments.ensemble import run_ensemble
 from sim.model.generation import unit_table
-from sim.model.outages import sample_outages
+from sim.model.outages import by_time, sample_outages
 from sim.model.replication import prepare
 from sim.scenario.schema import Scenario
 
@@ -59,3 +59,11 @@ def test_lole_of_one_unit_that_may_start_down_is_exact_in_expectation():
     assert hi - lo < 1.2
     all_down = FOR * math.exp(-HOURS / MTTR_H)
     assert binomial_ok(int((lole == HOURS).sum()), N, all_down)
+
+
+def test_outages_are_ordered_as_by_a_stable_sort_with_or_without_ties():
+    """Changes are ordered by time as a stable sort orders them: ties (whole
+    hours drawn on purpose) keep the order in which they were drawn."""
+    rng = np.random.default_rng(5)
+    for times in (rng.uniform(0, 5000, 3000), rng.integers(0, 50, 3000).astype(float), np.zeros(0)):
+        np.testing.assert_array_equal(by_time(times), np.argsort(times, kind="stable"))
