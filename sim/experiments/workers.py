@@ -47,7 +47,11 @@ TRACKER_NOISE = "ignore::UserWarning:multiprocessing.resource_tracker"
 #: told of, so this is CPU taken from the replications for nothing: measured on
 #: the flagship, about 1.5 ms per replication (of about 16) in the workers and
 #: 1 ms in the scheduler's process, a shortfall of about a tenth against local
-#: processes on two cores.
+#: processes on two cores. Workers of a cluster started elsewhere (``--scheduler``)
+#: keep their own settings; the same ones in their environment:
+#: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
+#: ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, and ``dask worker ADDRESS
+#: --preload sim.experiments.ensemble``.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
