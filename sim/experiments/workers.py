@@ -39,23 +39,25 @@ PR_SET_PDEATHSIG = 1
 #: Warning filter for the multiprocessing resource tracker's exit notice.
 TRACKER_NOISE = "ignore::UserWarning:multiprocessing.resource_tracker"
 #: Dask settings of the local clusters gridshed starts. Each worker process has
-#: one thread running replications and an event loop; by default the loop
+#: one thread running replications and an event loop. By default the loop
 #: samples the running task's stack every 10 ms for the dashboard's profile
-#: (holding the interpreter lock, and the deeper SimPy's stack the dearer),
-#: every process checks its event loop's latency every 20 ms and polls the
-#: system every 0.5 s. The cluster's dashboard is on a random port nobody is
-#: told of, so this is CPU taken from the replications for nothing: measured on
-#: the flagship, about 1.5 ms per replication (of about 16) in the workers and
-#: 1 ms in the scheduler's process, a shortfall of about a tenth against local
-#: processes on two cores. Workers of a cluster started elsewhere (``--scheduler``)
-#: keep their own settings; the same ones in their environment:
-#: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
-#: ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, and ``dask worker ADDRESS
-#: --preload sim.experiments.ensemble``.
+#: (holding the interpreter lock; the deeper SimPy's stack, the dearer); every
+#: process checks its event loop's latency every 20 ms and polls the system
+#: every 0.5 s; memory is polled every 0.1 s (a chunk's memory grows slowly:
+#: once a second still stops a runaway). The cluster's dashboard is on a random
+#: port nobody is told of, so this is CPU taken from the replications for
+#: nothing. Measured on the flagship (2 workers, 2 cores): besides the
+#: replications' own 15 ms, Dask spent 2.0 ms of CPU per replication by default
+#: and spends 1.2-1.4 with these settings (local processes: 0.4). Workers of a
+#: cluster started elsewhere (``--scheduler``) keep their own settings; they
+#: take these from their environment (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
+#: ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, ...) and import gridshed
+#: first with ``dask worker ADDRESS --preload sim.experiments.ensemble``.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
 }
 #: Module local Dask workers import when they start, before any task.
 WORKER_PRELOAD = "sim.experiments.ensemble"
