@@ -191,6 +191,8 @@ def main(only: set[str] | None = None) -> None:
     if "scaling" in wanted:
         log("scaling study")
         dims = scaling.study(flagship, log)
+    if "scaling" in wanted or "workers" in wanted:
+        log("workers: local processes and a Dask LocalCluster")
         workers, extra = scaling.workers_study(flagship, log=log)
         dims.append(workers)
         r.update(extra)
@@ -332,7 +334,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only",
         help=f"comma-separated sections to run and print, nothing written: {', '.join(SECTIONS)} "
-        "(and 'suite' for make test's duration within startup)",
+        "(and 'suite' for make test's duration within startup, 'workers' for the workers' part of scaling)",
     )
     args = parser.parse_args()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

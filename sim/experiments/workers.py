@@ -8,6 +8,10 @@
   address or an unreachable scheduler is one :class:`ScenarioError` naming it.
   Dask's own logging (heartbeats, shutdown notices) is silenced, in this process
   and in the worker processes it starts.
+- A local Dask cluster (:func:`local_cluster`) is set up for long CPU-bound
+  tasks: its workers import the simulation when they start (as forked local
+  processes inherit it) and run without Dask's diagnostics that compete with
+  the replications for the two cores (:data:`LOCAL_CLUSTER_CONFIG`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,29 @@ JOIN_TIMEOUT_S = 2
 PR_SET_PDEATHSIG = 1
 #: Warning filter for the multiprocessing resource tracker's exit notice.
 TRACKER_NOISE = "ignore::UserWarning:multiprocessing.resource_tracker"
+#: Dask settings of the local clusters gridshed starts. Each worker process has
+#: one thread running replications and an event loop. By default the loop
+#: samples the running task's stack every 10 ms for the dashboard's profile
+#: (holding the interpreter lock; the deeper SimPy's stack, the dearer); every
+#: process checks its event loop's latency every 20 ms and polls the system
+#: every 0.5 s; memory is polled every 0.1 s (a chunk's memory grows slowly:
+#: once a second still stops a runaway). The cluster's dashboard is on a random
+#: port nobody is told of, so this is CPU taken from the replications for
+#: nothing. Measured on the flagship (2 workers, 2 cores): besides the
+#: replications' own 15 ms, Dask spent 2.0 ms of CPU per replication by default
+#: and spends 1.2-1.4 with these settings (local processes: 0.4). Workers of a
+#: cluster started elsewhere (``--scheduler``) keep their own settings; they
+#: take these from their environment (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
+#: ``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, ...) and import gridshed
+#: first with ``dask worker ADDRESS --preload sim.experiments.ensemble``.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+#: Module local Dask workers import when they start, before any task.
+WORKER_PRELOAD = "sim.experiments.ensemble"
 #: Loggers of Dask and the libraries under it.
 DASK_LOGGERS = ("distributed", "dask", "tornado", "asyncio", "bokeh")
 
@@ -114,7 +141,7 @@ def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     """
     quiet_dask()
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
     except ImportError:
         raise ScenarioError(
             Problem(
@@ -124,11 +151,7 @@ def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
             )
         ) from None
     if not scheduler:
-        with warnings.catch_warnings():  # e.g. "Port 8787 is already in use"
-            warnings.simplefilter("ignore")
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
+        cluster = local_cluster(workers)
         try:
             return Client(cluster), cluster
         except BaseException:
@@ -142,3 +165,24 @@ def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     except (OSError, TimeoutError) as exc:
         problem = f"cannot reach the Dask scheduler within {CONNECT_TIMEOUT_S} s ({type(exc).__name__})"
     raise ScenarioError(Problem(f"{scheduler}: {problem}", "--scheduler"))
+
+
+def local_cluster(workers: int) -> Any:
+    """A new Dask LocalCluster of ``workers`` processes of one thread each, set
+    up for replications (see :data:`LOCAL_CLUSTER_CONFIG`): the ``dask`` executor's
+    cluster when no scheduler is given, and the bench's."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    quiet_dask()
+    # Read when the cluster's scheduler and nannies are made; the nannies hand
+    # it on to the worker processes they start.
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "Port 8787 is already in use"
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            preload=[WORKER_PRELOAD],
+        )

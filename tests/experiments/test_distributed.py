@@ -1,8 +1,8 @@
 """Ensembles on a Dask cluster give exactly what local runs give.
 
 A real ``dask.distributed.LocalCluster`` with worker processes is started on
-this machine; replications are shipped to it by address, as to a remote
-scheduler. A quiet run prints nothing (no Dask notices); a bad or unreachable
+this machine, as ``--executor dask`` starts one; replications are shipped to it
+by address, as to a remote scheduler. A quiet run prints nothing (no Dask notices); a bad or unreachable
 scheduler address is one line naming it, within the connection timeout.
 """
 
@@ -35,9 +35,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def scheduler():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    cluster = workers.local_cluster(2)
     try:
         yield cluster.scheduler_address
     finally:
@@ -58,6 +56,22 @@ def test_a_dask_cluster_gives_the_same_results_as_serial_and_local_processes(sch
         pd.testing.assert_frame_equal(other.timeseries(), serial.timeseries(), check_exact=True)
         pd.testing.assert_frame_equal(other.events, serial.events, check_exact=True)
     assert on_dask.summary() == serial.summary()
+
+
+def _worker_state(dask_worker) -> tuple[bool, bool, float]:
+    from dask.utils import parse_timedelta
+
+    tick = parse_timedelta(dask_worker.periodic_callbacks["tick"].callback_time, "ms")
+    return "profile" in dask_worker.periodic_callbacks, "sim.experiments.ensemble" in sys.modules, tick
+
+
+def test_the_local_cluster_s_workers_start_with_the_simulation_and_without_the_profiler(scheduler):
+    """What the workers of gridshed's local cluster do besides replications."""
+    with distributed.Client(scheduler) as client:
+        states = client.run(_worker_state)
+    assert len(states) == 2
+    # No stack sampling every 10 ms; event-loop checks each second, not every 20 ms.
+    assert set(states.values()) == {(False, True, 1.0)}
 
 
 def test_gridshed_run_with_a_scheduler_writes_the_same_summary(scheduler, tmp_path):
