@@ -35,14 +35,16 @@ class Pool:
 
     def _start_dask(self, scheduler: str | None) -> None:
         try:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
         except ImportError:
             hint = "install dask.distributed: pip install -e '.[dask]'"
             raise ScenarioError(Problem(hint, "--executor dask")) from None
         cluster = None
         if scheduler is None:
-            local = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
-            cluster = LocalCluster(n_workers=self.workers, **local)
+            from sim.experiments.workers import local_cluster
+
+            # The run's local cluster: no stack profiler, slow diagnostics polls.
+            cluster = local_cluster(self.workers)
             self._closers.append(cluster.close)
         self._client = Client(scheduler or cluster)
         self._closers.append(self._client.close)
