@@ -171,9 +171,12 @@ def bca_interval(values: np.ndarray, seed: Seed = None) -> tuple[float, float]:
         return mean, mean
     rng = np.random.default_rng(seed)
     per = max(1, BOOTSTRAP_BATCH_VALUES // n)
+    # 32-bit indices where they fit: numpy draws the same integers below 2**32
+    # for either width (tested), in half the time.
+    width = np.int32 if n < 2**31 else np.int64
     boot = np.concatenate(
         [
-            v[rng.integers(0, n, size=(min(per, BOOTSTRAP_RESAMPLES - k), n))].mean(axis=1)
+            v[rng.integers(0, n, size=(min(per, BOOTSTRAP_RESAMPLES - k), n), dtype=width)].mean(axis=1)
             for k in range(0, BOOTSTRAP_RESAMPLES, per)
         ]
     )

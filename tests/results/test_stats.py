@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.results.stats import CONFIDENCE, Moments, bca_interval, estimate, wilson
+from sim.results.stats import (
+    BOOTSTRAP_BATCH_VALUES,
+    BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
+    Moments,
+    bca_interval,
+    estimate,
+    wilson,
+)
 
 
 def zero_inflated(rng: np.random.Generator, n: int, p_zero: float = 0.7, sigma: float = 1.2) -> np.ndarray:
@@ -97,3 +105,14 @@ def test_the_quantiles_written_out_or_computed_cheaply_are_scipys() -> None:
     for n in (2, 3, 5, 30, 1000):
         assert t_quantile(n) == float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
     assert math.isnan(t_quantile(1))
+
+
+@pytest.mark.parametrize("n", [2, 999, 4_001])
+def test_the_bootstrap_draws_the_same_indices_as_with_64_bit_integers(n: int) -> None:
+    """bca_interval draws 32-bit indices for speed: numpy gives the same integers
+    below 2**32 at either width, batch after batch (4,001 values: two batches)."""
+    per = BOOTSTRAP_BATCH_VALUES // n
+    a, b = np.random.default_rng([5, n]), np.random.default_rng([5, n])
+    for k in range(0, BOOTSTRAP_RESAMPLES, per):
+        size = (min(per, BOOTSTRAP_RESAMPLES - k), n)
+        assert np.array_equal(a.integers(0, n, size=size), b.integers(0, n, size=size, dtype=np.int32))
