@@ -16,7 +16,7 @@ import math
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from sim.report.outfolder import Reservation, write_atomic
 from sim.report.seriesread import ReplicationSeries, with_quantiles
 from sim.report.tidy import long_replications, without_negative_zeros
 from sim.scenario.load import dump_scenario
+
+if TYPE_CHECKING:
+    from sim.report.figures import Drawing
 
 
 def json_safe(obj: Any) -> Any:
@@ -98,6 +101,23 @@ def iso_times(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _start_figures(
+    result: EnsembleResult,
+    summary: dict[str, Any],
+    ts: pd.DataFrame,
+    series: ReplicationSeries | None,
+    tmp: Path,
+) -> Drawing:
+    """Start drawing the run's figures into ``tmp/figures`` (the replications'
+    series, if kept, are read from their file a series at a time)."""
+    from sim.report.figures import RunData, start_figures
+
+    file = series.file if series is not None else None
+    sc, reps = result.scenario, result.replications
+    run = RunData(sc, summary, ts, reps, result.events, result.facilities, series_file=file)
+    return start_figures(run, tmp / "figures")
+
+
 def write_run(
     result: EnsembleResult,
     out: str | Path | Reservation,
@@ -121,30 +141,28 @@ def write_run(
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         summary = result.summary()
-        if extra:
-            summary.update(extra)
-        summary["manifest"] = MANIFEST
-        write_json(tmp / "summary.json", summary)
-        reps = without_negative_zeros(result.replications)
-        long = long_replications(reps)
-        write_parquet(reps, tmp / "replications.parquet")
-        write_parquet(long, tmp / "replications_long.parquet")
         series = _series(result, tmp)
         ts = result.timeseries() if series is None else with_quantiles(result.timeseries(), series)
-        write_parquet(ts, tmp / "timeseries.parquet")
-        write_parquet(result.events, tmp / "events.parquet")
-        write_parquet(result.facilities, tmp / "facilities.parquet")
-        if csv:
-            write_csv(tmp, result, reps, long, ts)
-        if figures:
-            from sim.report.figures import RunData, write_figures
-
-            run = RunData.from_result(result)
-            run.timeseries, run.series_file = ts, (series.file if series is not None else None)
-            if series is not None:
-                run.per_replication = []  # read from the file, a series at a time
-            write_figures(run, tmp / "figures")
-        info = manifest([result.scenario], result.info, started, sources, overrides)
-        write_json(tmp / MANIFEST, info)
+        # The figures are drawn (in other processes) while the tables are written.
+        drawing = _start_figures(result, summary, ts, series, tmp) if figures else None
+        try:
+            write_json(tmp / "summary.json", {**summary, **(extra or {}), "manifest": MANIFEST})
+            reps = without_negative_zeros(result.replications)
+            long = long_replications(reps)
+            write_parquet(reps, tmp / "replications.parquet")
+            write_parquet(long, tmp / "replications_long.parquet")
+            write_parquet(ts, tmp / "timeseries.parquet")
+            write_parquet(result.events, tmp / "events.parquet")
+            write_parquet(result.facilities, tmp / "facilities.parquet")
+            if csv:
+                write_csv(tmp, result, reps, long, ts)
+            info = manifest([result.scenario], result.info, started, sources, overrides)
+            write_json(tmp / MANIFEST, info)
+            if drawing is not None:
+                drawing.wait()
+        except BaseException:
+            if drawing is not None:
+                drawing.cancel()
+            raise
 
     return write_atomic(out if isinstance(out, Reservation) else out / result.scenario.name, fill)
