@@ -144,6 +144,12 @@ class RunData:
         """Local time of every step."""
         return self._means.index
 
+    def prepare(self) -> None:
+        """Find what every figure reads (the means by zone and variable, where
+        each series' rows are) now rather than at the first figure: once for
+        drawing processes forked after."""
+        _ = self._means, self._rows
+
     @property
     def step_h(self) -> float:
         """Balance step, hours."""

@@ -35,6 +35,7 @@ from sim.scenario.load import dump_scenario
 
 if TYPE_CHECKING:
     from sim.report.figures import Drawing
+    from sim.report.painter import Painter
 
 
 def json_safe(obj: Any) -> Any:
@@ -107,14 +108,21 @@ def _start_figures(
     ts: pd.DataFrame,
     series: ReplicationSeries | None,
     tmp: Path,
-) -> Drawing:
-    """Start drawing the run's figures into ``tmp/figures`` (the replications'
-    series, if kept, are read from their file a series at a time)."""
-    from sim.report.figures import RunData, start_figures
+    painter: Painter | None,
+) -> Drawing | Painter:
+    """Start drawing the run's figures into ``tmp/figures``: by ``painter`` if
+    given, else in processes forked from this one (the replications' series, if
+    kept, are read from their file a series at a time)."""
+    from sim.report.rundata import RunData
 
     file = series.file if series is not None else None
     sc, reps = result.scenario, result.replications
     run = RunData(sc, summary, ts, reps, result.events, result.facilities, series_file=file)
+    if painter is not None:
+        painter.submit(run, tmp / "figures")
+        return painter
+    from sim.report.figures import start_figures
+
     return start_figures(run, tmp / "figures")
 
 
@@ -126,13 +134,17 @@ def write_run(
     csv: bool = False,
     sources: Sequence[str | Path] = (),
     overrides: Sequence[str] = (),
+    painter: Painter | None = None,
 ) -> Path:
     """Write the run folder ``out/<scenario name>`` (or the folder reserved before
     the run, :func:`~sim.report.outfolder.reserve`) and return its path.
 
     ``csv``: CSV copies of the tables (:func:`write_csv`). ``sources``,
     ``overrides``: the scenario file and ``--set`` values, for the manifest (the
-    command line passes them through click's context).
+    command line passes them through click's context). ``painter``: a
+    :class:`~sim.report.painter.Painter` started before the run draws the
+    figures (else processes forked from this one); either way they are drawn
+    while the tables are written.
     """
     if not isinstance(out, Reservation):
         out = Path(out)
@@ -144,7 +156,7 @@ def write_run(
         series = _series(result, tmp)
         ts = result.timeseries() if series is None else with_quantiles(result.timeseries(), series)
         # The figures are drawn (in other processes) while the tables are written.
-        drawing = _start_figures(result, summary, ts, series, tmp) if figures else None
+        drawing = _start_figures(result, summary, ts, series, tmp, painter) if figures else None
         try:
             write_json(tmp / "summary.json", {**summary, **(extra or {}), "manifest": MANIFEST})
             reps = without_negative_zeros(result.replications)

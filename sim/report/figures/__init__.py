@@ -170,6 +170,7 @@ class Drawing:
         self.pool = None
         self.futures: list[Any] = []
         if processes > 1:
+            run.prepare()  # found once, before the processes fork
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -205,6 +206,30 @@ class Drawing:
         if self.pool is not None:
             pool, self.pool = self.pool, None
             stop_pool(pool)
+
+
+def warm_up() -> None:
+    """Draw a small figure once (fonts, text layout, dates, the mathematical text of
+    log axes): what the first figure of a process pays, paid before it is needed."""
+    import io
+
+    import matplotlib.dates as mdates
+    import numpy as np
+
+    fig = Figure(figsize=(4, 2), layout="constrained")
+    ax, log = fig.subplots(1, 2)
+    days = np.arange("2021-10-01", "2021-10-05", dtype="datetime64[D]")
+    ax.stackplot(days, [1, 3, 2, 4], labels=["a"], hatch="//")
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.twinx().plot(days, [0.1, 0.2, 0.1, 0.0], label="b")
+    log.errorbar([1.0, 10.0, 100.0], [1.0, 2.0, 3.0], yerr=0.1, label="c")
+    log.set_xscale("log")
+    ax.set_title("warm up", loc="left")
+    fig.suptitle("warm up")
+    fig.legend(loc="outside lower center")
+    fig.savefig(io.BytesIO(), format="png", dpi=DPI)
 
 
 def start_figures(
