@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,13 +77,16 @@ def run(
     if counterfactual and baseline is not None:
         raise click.UsageError("give --baseline or --counterfactual, not both")
     bar = opt.command_bar(quiet, progress)
-    with bar:
+    with bar, contextlib.ExitStack() as stack:
         from sim.cli.progress import replication_s, writing_s
         from sim.experiments.ensemble import default_workers, run_ensemble
         from sim.experiments.precision import parse_precision
+        from sim.report.painter import painting
         from sim.report.runfolder import write_run
         from sim.scenario.load import load_scenario
 
+        # Forked before the run: it gets matplotlib ready while the replications run.
+        painter = stack.enter_context(painting(figures, workers))
         targets = [parse_precision(p) for p in precision]
         sc = load_scenario(scenario, overrides)
         base_sc = load_scenario(baseline, overrides) if baseline is not None else None
@@ -117,7 +121,7 @@ def run(
             if base_sc is not None:
                 extra = _baseline(result, base_sc, counterfactual, shared)
             bar.start("writing")
-            written = write_run(result, folder, figures=figures, extra=extra, csv=csv)
+            written = write_run(result, folder, figures=figures, extra=extra, csv=csv, painter=painter)
         if not quiet:  # the intervals are computed again for the table: still under the bar
             table, warnings = _report(result, extra, counterfactual, targets)
     if not quiet:

@@ -144,6 +144,12 @@ class RunData:
         """Local time of every step."""
         return self._means.index
 
+    def prepare(self) -> None:
+        """Find what every figure reads (the means by zone and variable, where
+        each series' rows are) now rather than at the first figure: once for
+        drawing processes forked after."""
+        _ = self._means, self._rows
+
     @property
     def step_h(self) -> float:
         """Balance step, hours."""
@@ -155,12 +161,19 @@ class RunData:
         For a zone variable and ``zone="national"``: the sum of the zones' means
         (column ``mean`` only).
         """
-        ts = self.timeseries
-        if zone == NATIONAL and variable not in ts.loc[ts.zone == NATIONAL, "variable"].unique():
-            sel = ts[ts.variable == variable]
+        ts, rows = self.timeseries, self._rows
+        if zone == NATIONAL and (NATIONAL, variable) not in rows:
+            parts = [pos for (_, v), pos in rows.items() if v == variable]
+            sel = ts.iloc[np.concatenate(parts)] if parts else ts.iloc[:0]
             return sel.groupby("time")[["mean"]].sum()
-        sel = ts[(ts.variable == variable) & (ts.zone == zone)]
+        sel = ts.iloc[rows.get((zone, variable), np.empty(0, dtype=np.intp))]
         return sel.set_index("time")[["mean", "std", "ci95_low", "ci95_high"]]
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str], np.ndarray]:
+        """Positions of the rows of each ``(zone, variable)`` in the time series
+        (found once: the figures ask for dozens of series)."""
+        return self.timeseries.groupby(["zone", "variable"], sort=False).indices
 
     def loads(self, zone: str = NATIONAL) -> pd.DataFrame:
         """Mean loads of a zone (or ``national``: all zones) per step, MW.

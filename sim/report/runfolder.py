@@ -16,7 +16,7 @@ import math
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,10 @@ from sim.report.outfolder import Reservation, write_atomic
 from sim.report.seriesread import ReplicationSeries, with_quantiles
 from sim.report.tidy import long_replications, without_negative_zeros
 from sim.scenario.load import dump_scenario
+
+if TYPE_CHECKING:
+    from sim.report.figures import Drawing
+    from sim.report.painter import Painter
 
 
 def json_safe(obj: Any) -> Any:
@@ -98,6 +102,30 @@ def iso_times(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _start_figures(
+    result: EnsembleResult,
+    summary: dict[str, Any],
+    ts: pd.DataFrame,
+    series: ReplicationSeries | None,
+    tmp: Path,
+    painter: Painter | None,
+) -> Drawing | Painter:
+    """Start drawing the run's figures into ``tmp/figures``: by ``painter`` if
+    given, else in processes forked from this one (the replications' series, if
+    kept, are read from their file a series at a time)."""
+    from sim.report.rundata import RunData
+
+    file = series.file if series is not None else None
+    sc, reps = result.scenario, result.replications
+    run = RunData(sc, summary, ts, reps, result.events, result.facilities, series_file=file)
+    if painter is not None:
+        painter.submit(run, tmp / "figures")
+        return painter
+    from sim.report.figures import start_figures
+
+    return start_figures(run, tmp / "figures")
+
+
 def write_run(
     result: EnsembleResult,
     out: str | Path | Reservation,
@@ -106,13 +134,17 @@ def write_run(
     csv: bool = False,
     sources: Sequence[str | Path] = (),
     overrides: Sequence[str] = (),
+    painter: Painter | None = None,
 ) -> Path:
     """Write the run folder ``out/<scenario name>`` (or the folder reserved before
     the run, :func:`~sim.report.outfolder.reserve`) and return its path.
 
     ``csv``: CSV copies of the tables (:func:`write_csv`). ``sources``,
     ``overrides``: the scenario file and ``--set`` values, for the manifest (the
-    command line passes them through click's context).
+    command line passes them through click's context). ``painter``: a
+    :class:`~sim.report.painter.Painter` started before the run draws the
+    figures (else processes forked from this one); either way they are drawn
+    while the tables are written.
     """
     if not isinstance(out, Reservation):
         out = Path(out)
@@ -121,30 +153,28 @@ def write_run(
     def fill(tmp: Path) -> None:
         (tmp / "scenario.resolved.yaml").write_text(dump_scenario(result.scenario), encoding="utf-8")
         summary = result.summary()
-        if extra:
-            summary.update(extra)
-        summary["manifest"] = MANIFEST
-        write_json(tmp / "summary.json", summary)
-        reps = without_negative_zeros(result.replications)
-        long = long_replications(reps)
-        write_parquet(reps, tmp / "replications.parquet")
-        write_parquet(long, tmp / "replications_long.parquet")
         series = _series(result, tmp)
         ts = result.timeseries() if series is None else with_quantiles(result.timeseries(), series)
-        write_parquet(ts, tmp / "timeseries.parquet")
-        write_parquet(result.events, tmp / "events.parquet")
-        write_parquet(result.facilities, tmp / "facilities.parquet")
-        if csv:
-            write_csv(tmp, result, reps, long, ts)
-        if figures:
-            from sim.report.figures import RunData, write_figures
-
-            run = RunData.from_result(result)
-            run.timeseries, run.series_file = ts, (series.file if series is not None else None)
-            if series is not None:
-                run.per_replication = []  # read from the file, a series at a time
-            write_figures(run, tmp / "figures")
-        info = manifest([result.scenario], result.info, started, sources, overrides)
-        write_json(tmp / MANIFEST, info)
+        # The figures are drawn (in other processes) while the tables are written.
+        drawing = _start_figures(result, summary, ts, series, tmp, painter) if figures else None
+        try:
+            write_json(tmp / "summary.json", {**summary, **(extra or {}), "manifest": MANIFEST})
+            reps = without_negative_zeros(result.replications)
+            long = long_replications(reps)
+            write_parquet(reps, tmp / "replications.parquet")
+            write_parquet(long, tmp / "replications_long.parquet")
+            write_parquet(ts, tmp / "timeseries.parquet")
+            write_parquet(result.events, tmp / "events.parquet")
+            write_parquet(result.facilities, tmp / "facilities.parquet")
+            if csv:
+                write_csv(tmp, result, reps, long, ts)
+            info = manifest([result.scenario], result.info, started, sources, overrides)
+            write_json(tmp / MANIFEST, info)
+            if drawing is not None:
+                drawing.wait()
+        except BaseException:
+            if drawing is not None:
+                drawing.cancel()
+            raise
 
     return write_atomic(out if isinstance(out, Reservation) else out / result.scenario.name, fill)

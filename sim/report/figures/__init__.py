@@ -53,6 +53,7 @@ __all__ = [
     "KIND_COLOURS",
     "REPORTED",
     "SHED_EPS_MW",
+    "Drawing",
     "RunData",
     "check_run_folder",
     "closures_over_time",
@@ -67,6 +68,7 @@ __all__ = [
     "reported_closures",
     "reported_figures",
     "shedding_by_zone",
+    "start_figures",
     "time_label",
     "typical_days",
     "write_figures",
@@ -106,21 +108,32 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 #: The figures of :data:`FIGURES`, costliest first (CPU to draw and save the
 #: flagship's): the order in which parallel processes take them.
 COST_ORDER = (
-    "demand_curves",
     "load_duration",
-    "relief",
+    "demand_curves",
     "shedding_by_zone",
     "closures",
     "relief_by_kind",
+    "relief",
     "relief_distribution",
 )
-#: What the drawing processes draw from (set before they fork).
+#: What a drawing process draws from (set in it by :func:`_share`, when it starts).
 _SHARED: dict[str, Any] = {}
 
 
-def _write_one(name: str, path: Path) -> Path:
-    """Draw figure ``name`` of the shared run and save it at ``path``."""
-    run, reported = _SHARED["run"], _SHARED["reported"]
+def _share(run: RunData, reported: Mapping[str, float] | None) -> None:
+    """Initializer of the drawing processes: the run they draw (inherited through
+    fork, not copied)."""
+    from sim.experiments.workers import worker_init
+
+    worker_init()
+    _SHARED.update(run=run, reported=reported)
+
+
+def _write_one(name: str, path: Path, run: RunData | None = None, reported: Any = None) -> Path:
+    """Draw figure ``name`` of ``run`` (in a drawing process: of the shared run)
+    and save it at ``path``."""
+    if run is None:
+        run, reported = _SHARED["run"], _SHARED["reported"]
     make = FIGURES[name]
     fig = make(run, reported=reported) if make is closures_over_time else make(run)
     fig.savefig(path, dpi=DPI)
@@ -144,6 +157,95 @@ def _drawing_processes(workers: int | None, n: int) -> int:
     return max(1, min(n, default_workers() if workers is None else workers))
 
 
+class Drawing:
+    """Figures being drawn (:func:`start_figures`): in processes forked from this
+    one, which run while this one goes on; or here, when waited for."""
+
+    def __init__(self, run: RunData, folder: Path, reported: Mapping[str, float] | None, processes: int):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.run, self.reported = run, reported
+        names = sorted(FIGURES, key=lambda n: COST_ORDER.index(n) if n in COST_ORDER else len(COST_ORDER))
+        self.paths = {name: folder / f"{name}.png" for name in names}
+        self.order = [folder / f"{name}.png" for name in FIGURES]
+        self.pool = None
+        self.futures: list[Any] = []
+        if processes > 1:
+            run.prepare()  # found once, before the processes fork
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(processes, ctx, initializer=_share, initargs=(run, reported))
+            try:
+                self.futures = [self.pool.submit(_write_one, name, path) for name, path in self.paths.items()]
+            except BaseException:
+                self.cancel()
+                raise
+
+    def wait(self) -> list[Path]:
+        """Wait for the figures (draw them here if no process does); their paths
+        in the order of :data:`FIGURES`. A figure that fails raises here."""
+        if self.pool is None:
+            for name, path in self.paths.items():
+                _write_one(name, path, self.run, self.reported)
+            return self.order
+        try:
+            for fut in self.futures:
+                fut.result()
+        except BaseException:
+            self.cancel()
+            raise
+        self.pool.shutdown()
+        self.pool = None
+        return self.order
+
+    def cancel(self) -> None:
+        """Stop drawing now (the files drawn so far stay)."""
+        from sim.experiments.workers import stop_pool
+
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            stop_pool(pool)
+
+
+def warm_up() -> None:
+    """Draw a small figure once (fonts, text layout, dates, the mathematical text of
+    log axes): what the first figure of a process pays, paid before it is needed."""
+    import io
+
+    import matplotlib.dates as mdates
+    import numpy as np
+
+    fig = Figure(figsize=(4, 2), layout="constrained")
+    ax, log = fig.subplots(1, 2)
+    days = np.arange("2021-10-01", "2021-10-05", dtype="datetime64[D]")
+    ax.stackplot(days, [1, 3, 2, 4], labels=["a"], hatch="//")
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.twinx().plot(days, [0.1, 0.2, 0.1, 0.0], label="b")
+    log.errorbar([1.0, 10.0, 100.0], [1.0, 2.0, 3.0], yerr=0.1, label="c")
+    log.set_xscale("log")
+    ax.set_title("warm up", loc="left")
+    fig.suptitle("warm up")
+    fig.legend(loc="outside lower center")
+    fig.savefig(io.BytesIO(), format="png", dpi=DPI)
+
+
+def start_figures(
+    run: RunData,
+    folder: Path,
+    reported: Mapping[str, float] | None = None,
+    workers: int | None = None,
+) -> Drawing:
+    """Start drawing the main figures as PNG into ``folder``, in parallel
+    processes forked from this one (``workers``: at most that many; default:
+    one per core), which share ``run`` as it is, without copying it, and draw
+    while this process goes on (writes the other files of a run). ``reported``:
+    as for :func:`write_figures`."""
+    return Drawing(run, folder, reported or None, _drawing_processes(workers, len(FIGURES)))
+
+
 def write_figures(
     run: RunData,
     folder: Path,
@@ -158,33 +260,4 @@ def write_figures(
     parallel processes forked from this one (``workers``: at most that many;
     default: one per core), which share ``run`` as it is, without copying it.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    names = sorted(FIGURES, key=lambda n: COST_ORDER.index(n) if n in COST_ORDER else len(COST_ORDER))
-    paths = {name: folder / f"{name}.png" for name in names}
-    _SHARED.update(run=run, reported=reported or None)
-    try:
-        processes = _drawing_processes(workers, len(names))
-        if processes == 1:
-            for name in names:
-                _write_one(name, paths[name])
-        else:
-            _write_in_processes(names, paths, processes)
-    finally:
-        _SHARED.clear()
-    return [paths[name] for name in FIGURES]
-
-
-def _write_in_processes(names: list[str], paths: dict[str, Path], processes: int) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from sim.experiments.workers import stop_pool, worker_init
-
-    pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=worker_init)
-    try:
-        for fut in [pool.submit(_write_one, name, paths[name]) for name in names]:
-            fut.result()
-    except BaseException:
-        stop_pool(pool)
-        raise
-    pool.shutdown()
+    return start_figures(run, folder, reported, workers).wait()

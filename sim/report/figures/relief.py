@@ -8,6 +8,7 @@ from the replications table (every replication) with its 95 % interval.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -54,9 +55,7 @@ def relief_over_time(run: RunData) -> Figure:
     """Relief (MW) over time: the ensemble mean, the 95 % interval of the mean,
     the spread of single replications, the target band and date, and the
     scenario's orders and campaign start."""
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + SPREAD_PROBABILITY / 2))
+    z = NormalDist().inv_cdf(0.5 + SPREAD_PROBABILITY / 2)
     fig = Figure(figsize=(11, 6), layout="constrained")
     ax = fig.subplots()
     s = run.series("relief_mw", NATIONAL)
