@@ -45,6 +45,11 @@ class EnsembleResult:
     info: dict[str, Any] = field(default_factory=dict)
     """How the ensemble ran: ``started``, ``ended`` (UTC, ISO), ``executor``, ``workers``."""
     _timeseries: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+    _estimates: dict[tuple[str, bytes], Estimate] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Estimates made, by metric and the values they were made from (the
+    bootstrap is the summary's main cost; the run prints and writes it)."""
 
     @property
     def n(self) -> int:
@@ -62,13 +67,26 @@ class EnsembleResult:
         """Mean and interval of one metric (a bootstrap interval that stays in
         range for metrics that cannot be negative, seeded from the scenario's
         seed and the metric's name so that it repeats)."""
-        return metric_estimate(self.replications[metric].to_numpy(), metric, self.scenario.seed)
+        values = np.asarray(self.replications[metric].to_numpy(), dtype=float)
+        key = (metric, values.tobytes())
+        if key not in self._estimates:
+            self._estimates[key] = metric_estimate(values, metric, self.scenario.seed)
+        return self._estimates[key]
+
+    def _prefetch(self, metrics: list[str]) -> None:
+        """Estimate ``metrics`` on two threads (numpy's bootstrap draws and means
+        release the interpreter lock): the same estimates, sooner."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(self.estimate, metrics))
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics with intervals, the target check and by-zone losses."""
         sc = self.scenario
         out: dict[str, Any] = {"scenario": sc.name, "seed": sc.seed, "replications": self.n}
         cols = [c for c in self.replications.columns if c not in SKIP and "." not in c]
+        self._prefetch([c for c in self.replications.columns if c not in SKIP and c != "within_target"])
         for c in cols:
             if c != "within_target":
                 out[c] = self.estimate(c).as_dict()
