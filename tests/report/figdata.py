@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import EXAMPLE
-from report.figtools import FLAGSHIP
+from report.figtools import CHEAP, FLAGSHIP
 
 from sim.experiments.ensemble import run_ensemble
 from sim.report import figures as plots
@@ -16,6 +16,13 @@ from sim.scenario.load import load_scenario
 #: Replications of the small runs.
 EXAMPLE_N = 6
 FLAGSHIP_N = 8
+
+
+@pytest.fixture
+def few(monkeypatch):
+    """FIGURES cut to :data:`CHEAP` (processes forked after see it so too)."""
+    monkeypatch.setattr(plots, "FIGURES", {name: plots.FIGURES[name] for name in CHEAP})
+    return plots.FIGURES
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,9 @@ from matplotlib.figure import Figure
 from sim.report.figures.demand import LOSS_AXIS
 
 FLAGSHIP = ROOT / "scenarios" / "kazakhstan_2021_22.yaml"
+#: Two cheap figures, for tests about the drawing processes rather than drawing
+#: (the ``few`` fixture of :mod:`report.figdata` cuts FIGURES to them).
+CHEAP = ("relief_by_kind", "relief_distribution")
 TIME_LABEL = "local time (Asia/Almaty, UTC+6)"
 
 

@@ -4,19 +4,11 @@ and a failure in a drawing process reaches the caller."""
 from __future__ import annotations
 
 import pytest
+from report.figtools import CHEAP
 
 from sim.report import figures as plots
 
 pytest_plugins = ["report.figdata"]
-#: Two cheap figures: the test is about processes, not drawing.
-CHEAP = ("relief_by_kind", "relief_distribution")
-
-
-@pytest.fixture
-def few(monkeypatch):
-    """FIGURES cut to :data:`CHEAP` (forked processes see it so too)."""
-    monkeypatch.setattr(plots, "FIGURES", {name: plots.FIGURES[name] for name in CHEAP})
-    return plots.FIGURES
 
 
 def test_figures_drawn_in_processes_are_those_drawn_here(run, tmp_path, few):

@@ -10,20 +10,12 @@ import signal
 import threading
 
 import pytest
+from report.figtools import CHEAP
 
 from sim.report import figures as plots
 from sim.report.painter import Painter, painting
 
 pytest_plugins = ["report.figdata"]
-#: Two cheap figures: the tests are about the process, not drawing.
-CHEAP = ("relief_by_kind", "relief_distribution")
-
-
-@pytest.fixture
-def few(monkeypatch):
-    """FIGURES cut to :data:`CHEAP` (a painter forked after sees it so too)."""
-    monkeypatch.setattr(plots, "FIGURES", {name: plots.FIGURES[name] for name in CHEAP})
-    return plots.FIGURES
 
 
 def test_the_painter_draws_the_files_drawn_here(run, tmp_path, few):
