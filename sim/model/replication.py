@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from heapq import heappush
 
 import numpy as np
 import simpy
@@ -103,10 +102,9 @@ class CountingEnvironment(simpy.Environment):
         self.scheduled = 0
 
     def schedule(self, event: simpy.events.Event, priority: int = NORMAL, delay: float = 0) -> None:
-        """Schedule ``event`` (see :meth:`simpy.Environment.schedule`) and count it.
-        The body is SimPy's own (simpy 4), inlined: this runs for every event."""
+        """Schedule ``event`` (see :meth:`simpy.Environment.schedule`) and count it."""
         self.scheduled += 1
-        heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
+        super().schedule(event, priority, delay)
 
 
 def prepare(sc: Scenario) -> Static:
