@@ -122,7 +122,7 @@ def run(
                 extra = _baseline(result, base_sc, counterfactual, shared)
             bar.start("writing")
             written = write_run(result, folder, figures=figures, extra=extra, csv=csv, painter=painter)
-        if not quiet:  # the intervals are computed again for the table: still under the bar
+        if not quiet:  # the table (its estimates kept from the summary written), under the bar
             table, warnings = _report(result, extra, counterfactual, targets)
     if not quiet:
         for warning in warnings:
