@@ -100,9 +100,12 @@ class Clock:
 
     @cached_property
     def day_starts(self) -> np.ndarray:
-        """First step of each local day the horizon touches, and ``n_steps``."""
+        """First step of each local day the horizon touches, and ``n_steps``
+        (read-only: found once per clock)."""
         d = self.day
-        return np.flatnonzero(np.r_[True, d[1:] != d[:-1], True])
+        out = np.flatnonzero(np.r_[True, d[1:] != d[:-1], True])
+        out.setflags(write=False)
+        return out
 
     def day_steps(self, step: int) -> tuple[int, int]:
         """The steps ``[a, b)`` of the local day of ``step`` (``0 <= step < n_steps``)."""

@@ -79,9 +79,9 @@ class GridSignals:
 
 
 def day_starts(clock: Clock) -> np.ndarray:
-    """Index of the first step of each local day (D)."""
-    day = clock.day
-    return np.flatnonzero(np.r_[True, day[1:] != day[:-1]]) if day.size else np.zeros(0, np.int64)
+    """Index of the first step of each local day (D; :attr:`Clock.day_starts`
+    without its closing ``n_steps``, read-only)."""
+    return clock.day_starts[:-1] if clock.n_steps else np.zeros(0, np.int64)
 
 
 def daily_mean(a: np.ndarray, clock: Clock) -> np.ndarray:
