@@ -19,9 +19,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import multiprocessing
 import os
 import signal
 import sys
+import threading
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -63,6 +65,15 @@ LOCAL_CLUSTER_CONFIG = {
 WORKER_PRELOAD = "sim.experiments.ensemble"
 #: Loggers of Dask and the libraries under it.
 DASK_LOGGERS = ("distributed", "dask", "tornado", "asyncio", "bokeh")
+
+
+def can_fork() -> bool:
+    """Whether a process can be forked safely here: on Linux (fork), with no other
+    thread at work but daemon helpers (a progress bar's redraw, a test runner's),
+    none of whose locks a forked process takes."""
+    main = threading.main_thread()
+    busy = [t for t in threading.enumerate() if t is not main and not t.daemon]
+    return "fork" in multiprocessing.get_all_start_methods() and not busy
 
 
 def default_workers() -> int:

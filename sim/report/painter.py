@@ -22,11 +22,12 @@ import contextlib
 import multiprocessing
 import pickle
 import signal
-import threading
 import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sim.experiments.workers import can_fork
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -39,15 +40,6 @@ if TYPE_CHECKING:
 CLOSE_TIMEOUT_S = 2
 #: The signals that stop a command (blocked while the painter is forked).
 STOPS = {signal.SIGINT, signal.SIGTERM}
-
-
-def can_fork() -> bool:
-    """Whether a process can be forked safely here: on Linux (fork), with no other
-    thread at work but daemon helpers (a progress bar's redraw), none of whose
-    locks a drawing process takes."""
-    main = threading.main_thread()
-    busy = [t for t in threading.enumerate() if t is not main and not t.daemon]
-    return "fork" in multiprocessing.get_all_start_methods() and not busy
 
 
 class Painter:

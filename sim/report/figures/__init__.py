@@ -145,14 +145,9 @@ def _drawing_processes(workers: int | None, n: int) -> int:
     (``workers``: at most that many), where processes can be forked safely: on
     Linux, and with no other thread at work but daemon helpers (a progress bar's
     monitor, a test runner's), none of whose locks the drawing takes."""
-    import multiprocessing
-    import threading
+    from sim.experiments.workers import can_fork, default_workers
 
-    from sim.experiments.workers import default_workers
-
-    main = threading.main_thread()
-    busy = [t for t in threading.enumerate() if t is not main and not t.daemon]
-    if "fork" not in multiprocessing.get_all_start_methods() or busy:
+    if not can_fork():
         return 1
     return max(1, min(n, default_workers() if workers is None else workers))
 
